@@ -1,0 +1,85 @@
+# qemu-pseries-dma: build and test QEMU 10.0 with the pseries DMA patch set.
+#
+#   make deps             install build/test dependencies (root, apt only)
+#   ./configure           fetch QEMU, apply patches/, configure build/obj
+#   make                  build qemu-system-ppc64, qemu-img and the qtests
+#   make check            build, then run all tests and print a summary
+#   make check-qtest      upstream + our qtests only
+#   make check-functional Linux/SLOF guest boots only
+#   make demo             boot a Debian guest on the default pseries machine
+#   make refresh-patches  turn commits in build/qemu back into patches/
+#   make checkpatch       QEMU's checkpatch.pl on patches/ and our new files
+#
+# SPDX-License-Identifier: GPL-2.0-or-later
+
+-include build/config.mak
+
+TOP := $(abspath .)
+QEMU_SRC ?= $(TOP)/build/qemu
+QEMU_OBJ ?= $(TOP)/build/obj
+PSERIES_DMA_CACHE ?= $(shell . build-aux/pinned.sh && pseries_dma_cache)
+export PSERIES_DMA_CACHE
+
+MESON := $(firstword $(wildcard /usr/bin/meson) meson)
+QEMU_BIN := $(QEMU_OBJ)/qemu-system-ppc64
+
+# Upstream qtests that exercise virtio and pseries, run unchanged
+UPSTREAM_QTESTS := qos-test device-plug-test rtas-test pxe-test \
+	boot-order-test prom-env-test boot-serial-test drive_del-test \
+	device-introspect-test cpu-plug-test numa-test qom-test
+# Our qtests (tests/qtest/)
+OUR_QTESTS :=
+QTESTS := $(UPSTREAM_QTESTS) $(OUR_QTESTS)
+
+# Our functional tests (tests/functional/)
+FUNCTIONAL_TESTS := $(wildcard tests/functional/test_ppc64_*.py)
+
+.PHONY: all build deps check check-qtest check-functional guest-assets \
+	demo refresh-patches checkpatch clean distclean configured
+
+all: build
+
+configured:
+	@test -f build/config.mak || { \
+	  echo "Run ./configure first (after 'sudo make deps' on a new machine)." >&2; \
+	  exit 1; }
+	@build-aux/check-patches-current
+
+build: configured
+	@build-aux/link-new-files
+	@build-aux/link-firmware $(QEMU_OBJ)
+	ninja -C $(QEMU_OBJ) qemu-system-ppc64 qemu-img \
+	  $(addprefix tests/qtest/,$(QTESTS))
+
+deps:
+	build-aux/install-deps
+
+guest-assets:
+	build-aux/fetch-guest-assets
+
+check: build guest-assets
+	build-aux/run-tests --meson $(MESON) --obj $(QEMU_OBJ) --src $(QEMU_SRC) \
+	  --qtests "$(QTESTS)" --functional "$(FUNCTIONAL_TESTS)"
+
+check-qtest: build
+	build-aux/run-tests --meson $(MESON) --obj $(QEMU_OBJ) --src $(QEMU_SRC) \
+	  --qtests "$(QTESTS)"
+
+check-functional: build guest-assets
+	build-aux/run-tests --meson $(MESON) --obj $(QEMU_OBJ) --src $(QEMU_SRC) \
+	  --functional "$(FUNCTIONAL_TESTS)"
+
+demo: build guest-assets
+	build-aux/demo $(QEMU_BIN)
+
+refresh-patches: configured
+	build-aux/refresh-patches
+
+checkpatch: configured
+	build-aux/checkpatch
+
+clean:
+	-test -d $(QEMU_OBJ) && ninja -C $(QEMU_OBJ) clean
+
+distclean:
+	rm -rf build

@@ -1,0 +1,85 @@
+/*
+ * Machine policy for where virtio devices send their DMA
+ *
+ * The 2018 plan for virtio in secure guests: devices always honour the
+ * platform's DMA translation when the driver asks for it, a hook decides
+ * what happens when it does not, and the machine (the "architecture") has
+ * the final say.  This file is that hook's dispatcher; machines implement
+ * TYPE_VIRTIO_DMA_POLICY to override the default.
+ *
+ * Copyright (c) 2026 The qemu-pseries-dma authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/module.h"
+#include "hw/boards.h"
+#include "hw/virtio/virtio.h"
+#include "hw/virtio/virtio-dma-policy.h"
+
+static VirtioDMAPolicy *virtio_dma_policy_get(void)
+{
+    Object *machine = qdev_get_machine();
+
+    if (!machine || !object_dynamic_cast(machine, TYPE_VIRTIO_DMA_POLICY)) {
+        return NULL;
+    }
+    return VIRTIO_DMA_POLICY(machine);
+}
+
+const char *virtio_dma_mode_name(VirtioDMAMode mode)
+{
+    return mode == VIRTIO_DMA_PLATFORM ? "platform" : "direct";
+}
+
+VirtioDMAMode virtio_dma_policy_default_mode(VirtIODevice *vdev,
+                                             bool access_platform)
+{
+    if (access_platform || virtio_access_platform_required(vdev)) {
+        return VIRTIO_DMA_PLATFORM;
+    }
+    return VIRTIO_DMA_DIRECT;
+}
+
+bool virtio_dma_policy_offer_access_platform(VirtIODevice *vdev)
+{
+    VirtioDMAPolicy *policy = virtio_dma_policy_get();
+    VirtioDMAPolicyClass *vdpc;
+
+    if (!policy) {
+        return false;
+    }
+    vdpc = VIRTIO_DMA_POLICY_GET_CLASS(policy);
+    return vdpc->offer_access_platform &&
+           vdpc->offer_access_platform(policy, vdev);
+}
+
+VirtioDMAMode virtio_dma_policy_mode(VirtIODevice *vdev)
+{
+    VirtioDMAPolicy *policy = virtio_dma_policy_get();
+    bool access_platform = virtio_vdev_has_feature(vdev,
+                                                   VIRTIO_F_IOMMU_PLATFORM);
+    VirtioDMAPolicyClass *vdpc;
+
+    if (policy) {
+        vdpc = VIRTIO_DMA_POLICY_GET_CLASS(policy);
+        if (vdpc->update_dma_mode) {
+            return vdpc->update_dma_mode(policy, vdev, access_platform);
+        }
+    }
+    return virtio_dma_policy_default_mode(vdev, access_platform);
+}
+
+static const TypeInfo virtio_dma_policy_info = {
+    .name = TYPE_VIRTIO_DMA_POLICY,
+    .parent = TYPE_INTERFACE,
+    .class_size = sizeof(VirtioDMAPolicyClass),
+};
+
+static void virtio_dma_policy_register_types(void)
+{
+    type_register_static(&virtio_dma_policy_info);
+}
+
+type_init(virtio_dma_policy_register_types)
