@@ -28,7 +28,7 @@ UPSTREAM_QTESTS := qos-test device-plug-test rtas-test pxe-test \
 	boot-order-test prom-env-test boot-serial-test drive_del-test \
 	device-introspect-test cpu-plug-test numa-test qom-test
 # Our qtests (tests/qtest/)
-OUR_QTESTS :=
+OUR_QTESTS := virtio-access-platform-test
 QTESTS := $(UPSTREAM_QTESTS) $(OUR_QTESTS)
 
 # Our functional tests (tests/functional/)
@@ -70,7 +70,7 @@ check-functional: build guest-assets
 	  --functional "$(FUNCTIONAL_TESTS)"
 
 demo: build guest-assets
-	build-aux/demo $(QEMU_BIN)
+	build-aux/demo $(QEMU_OBJ) $(QEMU_SRC)
 
 refresh-patches: configured
 	build-aux/refresh-patches

@@ -1,0 +1,619 @@
+/*
+ * QTest for VIRTIO_F_ACCESS_PLATFORM on pseries
+ *
+ * A minimal virtio-blk driver that chooses, per device, whether to accept
+ * VIRTIO_F_ACCESS_PLATFORM.  If it does, every address it gives the device
+ * is an I/O virtual address it has mapped with H_PUT_TCE in the PHB's
+ * 32-bit DMA window, at a place where there is no guest RAM, so a device
+ * that skipped translation would miss.  If it does not, it gives guest
+ * physical addresses.  Each test checks what the device offered, which
+ * DMA mode QEMU chose (the "dma-mode" property), and that a write and a
+ * read really moved the data, by looking at the disk image and at guest
+ * memory.
+ *
+ * Copyright (c) 2026 The qemu-pseries-dma authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "qemu/units.h"
+#include "libqtest.h"
+#include "qobject/qdict.h"
+#include "libqos/libqos-spapr.h"
+#include "libqos/virtio.h"
+#include "libqos/virtio-pci.h"
+#include "standard-headers/linux/virtio_config.h"
+#include "standard-headers/linux/virtio_pci.h"
+#include "standard-headers/linux/virtio_ring.h"
+#include "standard-headers/linux/virtio_blk.h"
+
+#define H_SUCCESS           0
+#define H_PUT_TCE           0x20
+
+/* PHB 0, window 0: the 32-bit DMA window at bus address 0, 4 KiB pages */
+#define PHB0_DMA32_LIOBN    0x80000000ULL
+#define TCE_PAGE_SIZE       0x1000ULL
+#define TCE_READ_WRITE      3ULL
+/* Above the guest's 512 MiB of RAM, inside the 1 GiB window */
+#define IOVA_BASE           0x30000000ULL
+
+#define VBLK_SLOT           4
+#define VBLK_QOM            "/machine/peripheral/vblk/virtio-backend"
+#define MODERN_QUEUE_SIZE   16
+#define SECTOR_SIZE         512
+#define DISK_SIZE           (1 * MiB)
+#define IO_TIMEOUT_US       (5 * G_USEC_PER_SEC)
+
+/* Offsets in the data page */
+#define HDR_OFF             0
+#define STATUS_OFF          64
+#define DATA_OFF            512
+
+typedef struct VapDriver {
+    QOSState *qs;
+    QVirtioPCIDevice vpci;
+    QVirtioDevice *vdev;
+    bool legacy;            /* use the transitional device's legacy BAR */
+    QPCIBar legacy_bar;
+    bool translate;         /* accepted ACCESS_PLATFORM: hand out IOVAs */
+    uint64_t next_iova;
+
+    /* split virtqueue 0 */
+    uint16_t num;
+    uint64_t ring_gpa, ring_bus;
+    uint64_t avail_off, used_off;
+    uint64_t notify_off;
+    uint16_t avail_idx, used_idx;
+
+    uint64_t page_gpa, page_bus;    /* request header, status and data */
+} VapDriver;
+
+static char *disk_path;
+
+/* --- guest memory, in the byte order of the interface in use ----------- */
+
+static bool vap_big_endian(VapDriver *d)
+{
+    return d->legacy && qtest_big_endian(d->qs->qts);
+}
+
+static void vap_write(VapDriver *d, uint64_t gpa, uint64_t val, int size)
+{
+    uint8_t buf[8];
+
+    if (vap_big_endian(d)) {
+        stn_be_p(buf, size, val);
+    } else {
+        stn_le_p(buf, size, val);
+    }
+    qtest_memwrite(d->qs->qts, gpa, buf, size);
+}
+
+static uint64_t vap_read(VapDriver *d, uint64_t gpa, int size)
+{
+    uint8_t buf[8];
+
+    qtest_memread(d->qs->qts, gpa, buf, size);
+    return vap_big_endian(d) ? ldn_be_p(buf, size) : ldn_le_p(buf, size);
+}
+
+/* --- DMA ops: what address the device gets for a guest page ------------ */
+
+static uint64_t put_tce(QTestState *qts, uint64_t iova, uint64_t tce)
+{
+    uint64_t args[] = { PHB0_DMA32_LIOBN, iova, tce };
+
+    return qtest_spapr_hcall(qts, H_PUT_TCE, ARRAY_SIZE(args), args, NULL);
+}
+
+/* Map @pages pages at @gpa for the device; returns the bus address */
+static uint64_t vap_dma_map(VapDriver *d, uint64_t gpa, int pages)
+{
+    uint64_t iova;
+    int i;
+
+    if (!d->translate) {
+        return gpa;             /* direct: the device uses guest physical */
+    }
+    iova = d->next_iova;
+    for (i = 0; i < pages; i++) {
+        g_assert_cmphex(put_tce(d->qs->qts, iova + i * TCE_PAGE_SIZE,
+                                (gpa + i * TCE_PAGE_SIZE) | TCE_READ_WRITE),
+                        ==, H_SUCCESS);
+    }
+    d->next_iova += pages * TCE_PAGE_SIZE;
+    return iova;
+}
+
+/* --- device setup ----------------------------------------------------- */
+
+static QOSState *vap_boot(const char *machine, const char *dev_opts,
+                          const char *extra)
+{
+    return qtest_spapr_boot("-machine %s "
+                            "-drive if=none,id=d0,file=%s,format=raw "
+                            "-device virtio-blk-pci,id=vblk,drive=d0,"
+                            "addr=%d.0%s%s %s",
+                            machine, disk_path, VBLK_SLOT,
+                            dev_opts ? "," : "", dev_opts ? dev_opts : "",
+                            extra ? extra : "");
+}
+
+static void vap_attach(VapDriver *d, QOSState *qs, bool legacy)
+{
+    QPCIAddress addr = { .devfn = QPCI_DEVFN(VBLK_SLOT, 0) };
+
+    d->qs = qs;
+    d->legacy = legacy;
+    virtio_pci_init(&d->vpci, qs->pcibus, &addr);
+    qvirtio_pci_device_enable(&d->vpci);
+    d->vdev = &d->vpci.vdev;
+    if (legacy) {
+        d->legacy_bar = qpci_iomap(d->vpci.pdev, 0, NULL);
+    }
+}
+
+static void vap_free(VapDriver *d)
+{
+    g_free(d->vpci.pdev);
+    qtest_shutdown(d->qs);
+}
+
+static uint64_t vap_host_features(VapDriver *d)
+{
+    if (d->legacy) {
+        return qpci_io_readl(d->vpci.pdev, d->legacy_bar,
+                             VIRTIO_PCI_HOST_FEATURES);
+    }
+    return d->vdev->bus->get_features(d->vdev);
+}
+
+static uint8_t vap_status(VapDriver *d)
+{
+    if (d->legacy) {
+        return qpci_io_readb(d->vpci.pdev, d->legacy_bar, VIRTIO_PCI_STATUS);
+    }
+    return d->vdev->bus->get_status(d->vdev);
+}
+
+static void vap_set_status(VapDriver *d, uint8_t status)
+{
+    if (d->legacy) {
+        qpci_io_writeb(d->vpci.pdev, d->legacy_bar, VIRTIO_PCI_STATUS,
+                       status);
+    } else {
+        d->vdev->bus->set_status(d->vdev, status);
+    }
+}
+
+/*
+ * Reset, then negotiate VERSION_1 (modern) plus ACCESS_PLATFORM if
+ * @accept and offered.  Returns whether the device took FEATURES_OK.
+ */
+static bool vap_negotiate(VapDriver *d, bool accept)
+{
+    uint64_t host = vap_host_features(d);
+    uint64_t guest = 0;
+
+    vap_set_status(d, 0);
+    vap_set_status(d, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+    vap_set_status(d, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+
+    if (d->legacy) {
+        qpci_io_writel(d->vpci.pdev, d->legacy_bar,
+                       VIRTIO_PCI_GUEST_FEATURES, 0);
+        d->translate = false;
+        return true;
+    }
+
+    g_assert(host & (1ull << VIRTIO_F_VERSION_1));
+    guest = 1ull << VIRTIO_F_VERSION_1;
+    if (accept) {
+        guest |= host & (1ull << VIRTIO_F_ACCESS_PLATFORM);
+    }
+    d->translate = guest & (1ull << VIRTIO_F_ACCESS_PLATFORM);
+    d->vdev->bus->set_features(d->vdev, guest);
+    vap_set_status(d, vap_status(d) | VIRTIO_CONFIG_S_FEATURES_OK);
+    return vap_status(d) & VIRTIO_CONFIG_S_FEATURES_OK;
+}
+
+static void vap_setup_queue(VapDriver *d)
+{
+    QVirtioPCIDevice *vp = &d->vpci;
+    uint32_t ring_size;
+    int ring_pages;
+
+    d->next_iova = IOVA_BASE;
+    d->avail_idx = d->used_idx = 0;
+
+    if (d->legacy) {
+        qpci_io_writew(vp->pdev, d->legacy_bar, VIRTIO_PCI_QUEUE_SEL, 0);
+        d->num = qpci_io_readw(vp->pdev, d->legacy_bar, VIRTIO_PCI_QUEUE_NUM);
+    } else {
+        d->vdev->bus->queue_select(d->vdev, 0);
+        qpci_io_writew(vp->pdev, vp->bar, vp->common_cfg_offset +
+                       offsetof(struct virtio_pci_common_cfg, queue_size),
+                       MODERN_QUEUE_SIZE);
+        d->num = d->vdev->bus->get_queue_size(d->vdev);
+        g_assert_cmpuint(d->num, ==, MODERN_QUEUE_SIZE);
+    }
+
+    /* The legacy layout, which the modern interface accepts too */
+    d->avail_off = 16 * d->num;
+    d->used_off = QEMU_ALIGN_UP(d->avail_off + 6 + 2 * d->num,
+                                VIRTIO_PCI_VRING_ALIGN);
+    ring_size = d->used_off + 6 + 8 * d->num;
+    ring_pages = DIV_ROUND_UP(ring_size, TCE_PAGE_SIZE);
+
+    d->ring_gpa = guest_alloc(&d->qs->alloc, ring_pages * TCE_PAGE_SIZE);
+    g_assert_cmphex(d->ring_gpa % TCE_PAGE_SIZE, ==, 0);
+    qtest_memset(d->qs->qts, d->ring_gpa, 0, ring_pages * TCE_PAGE_SIZE);
+    d->page_gpa = guest_alloc(&d->qs->alloc, TCE_PAGE_SIZE);
+    g_assert_cmphex(d->page_gpa % TCE_PAGE_SIZE, ==, 0);
+
+    d->ring_bus = vap_dma_map(d, d->ring_gpa, ring_pages);
+    d->page_bus = vap_dma_map(d, d->page_gpa, 1);
+
+    if (d->legacy) {
+        qpci_io_writel(vp->pdev, d->legacy_bar, VIRTIO_PCI_QUEUE_PFN,
+                       d->ring_bus >> VIRTIO_PCI_QUEUE_ADDR_SHIFT);
+        d->notify_off = VIRTIO_PCI_QUEUE_NOTIFY;
+    } else {
+        QVirtQueue vq = {
+            .desc = d->ring_bus,
+            .avail = d->ring_bus + d->avail_off,
+            .used = d->ring_bus + d->used_off,
+        };
+        uint16_t off;
+
+        d->vdev->bus->set_queue_address(d->vdev, &vq);
+        off = qpci_io_readw(vp->pdev, vp->bar, vp->common_cfg_offset +
+                            offsetof(struct virtio_pci_common_cfg,
+                                     queue_notify_off));
+        d->notify_off = vp->notify_cfg_offset +
+                        off * vp->notify_off_multiplier;
+        qpci_io_writew(vp->pdev, vp->bar, vp->common_cfg_offset +
+                       offsetof(struct virtio_pci_common_cfg, queue_enable),
+                       1);
+    }
+    vap_set_status(d, vap_status(d) | VIRTIO_CONFIG_S_DRIVER_OK);
+    g_assert(vap_status(d) & VIRTIO_CONFIG_S_DRIVER_OK);
+}
+
+/* --- virtio-blk requests ---------------------------------------------- */
+
+static void vap_desc(VapDriver *d, int i, uint64_t addr, uint32_t len,
+                     uint16_t flags, uint16_t next)
+{
+    uint64_t desc = d->ring_gpa + 16 * i;
+
+    vap_write(d, desc, addr, 8);
+    vap_write(d, desc + 8, len, 4);
+    vap_write(d, desc + 12, flags, 2);
+    vap_write(d, desc + 14, next, 2);
+}
+
+static void vap_kick(VapDriver *d)
+{
+    QPCIBar bar = d->legacy ? d->legacy_bar : d->vpci.bar;
+
+    qpci_io_writew(d->vpci.pdev, bar, d->notify_off, 0);
+}
+
+/*
+ * One request of @type on sector @sector through the data page, the data
+ * buffer at bus address @data_bus.  Returns false if the device did not
+ * complete it, else true with the virtio-blk status in *@status.
+ */
+static bool vap_blk_request(VapDriver *d, uint32_t type, uint64_t sector,
+                            uint64_t data_bus, uint8_t *status)
+{
+    uint64_t avail = d->ring_gpa + d->avail_off;
+    uint64_t used = d->ring_gpa + d->used_off;
+    gint64 start = g_get_monotonic_time();
+
+    vap_write(d, d->page_gpa + HDR_OFF, type, 4);
+    vap_write(d, d->page_gpa + HDR_OFF + 4, 0, 4);
+    vap_write(d, d->page_gpa + HDR_OFF + 8, sector, 8);
+    qtest_writeb(d->qs->qts, d->page_gpa + STATUS_OFF, 0xff);
+
+    vap_desc(d, 0, d->page_bus + HDR_OFF, 16, VRING_DESC_F_NEXT, 1);
+    vap_desc(d, 1, data_bus, SECTOR_SIZE, VRING_DESC_F_NEXT |
+             (type == VIRTIO_BLK_T_IN ? VRING_DESC_F_WRITE : 0), 2);
+    vap_desc(d, 2, d->page_bus + STATUS_OFF, 1, VRING_DESC_F_WRITE, 0);
+
+    vap_write(d, avail + 4 + 2 * (d->avail_idx % d->num), 0, 2);
+    d->avail_idx++;
+    vap_write(d, avail + 2, d->avail_idx, 2);
+    vap_kick(d);
+
+    while (vap_read(d, used + 2, 2) == d->used_idx) {
+        if (g_get_monotonic_time() - start > IO_TIMEOUT_US ||
+            (vap_status(d) & VIRTIO_CONFIG_S_NEEDS_RESET)) {
+            return false;
+        }
+        qtest_clock_step(d->qs->qts, 100);
+    }
+    g_assert_cmpuint(vap_read(d, used + 4 + 8 * (d->used_idx % d->num), 4),
+                     ==, 0);
+    d->used_idx++;
+    *status = qtest_readb(d->qs->qts, d->page_gpa + STATUS_OFF);
+    return true;
+}
+
+static void fill_pattern(uint8_t *buf, uint8_t seed)
+{
+    int i;
+
+    for (i = 0; i < SECTOR_SIZE; i++) {
+        buf[i] = seed + i * 7;
+    }
+}
+
+/*
+ * Write a sector through the device and check the image file, then
+ * scribble over the buffer, read the sector back and check guest memory.
+ */
+static void vap_check_io(VapDriver *d, uint64_t sector, uint8_t seed)
+{
+    uint8_t pattern[SECTOR_SIZE], buf[SECTOR_SIZE];
+    uint64_t data_gpa = d->page_gpa + DATA_OFF;
+    uint64_t data_bus = d->page_bus + DATA_OFF;
+    uint8_t status;
+    int fd;
+
+    fill_pattern(pattern, seed);
+    qtest_memwrite(d->qs->qts, data_gpa, pattern, SECTOR_SIZE);
+    g_assert(vap_blk_request(d, VIRTIO_BLK_T_OUT, sector, data_bus, &status));
+    g_assert_cmpuint(status, ==, VIRTIO_BLK_S_OK);
+
+    fd = open(disk_path, O_RDONLY);
+    g_assert(fd >= 0);
+    g_assert_cmpint(pread(fd, buf, SECTOR_SIZE, sector * SECTOR_SIZE), ==,
+                    SECTOR_SIZE);
+    close(fd);
+    g_assert_cmpmem(buf, SECTOR_SIZE, pattern, SECTOR_SIZE);
+
+    qtest_memset(d->qs->qts, data_gpa, 0xa5, SECTOR_SIZE);
+    g_assert(vap_blk_request(d, VIRTIO_BLK_T_IN, sector, data_bus, &status));
+    g_assert_cmpuint(status, ==, VIRTIO_BLK_S_OK);
+    qtest_memread(d->qs->qts, data_gpa, buf, SECTOR_SIZE);
+    g_assert_cmpmem(buf, SECTOR_SIZE, pattern, SECTOR_SIZE);
+}
+
+/*
+ * Give the device the data buffer's guest physical address although
+ * translation is on.  Nothing mapped it, so the device's DMA must not
+ * reach the buffer: a read must leave it alone and a write must not copy
+ * it to the disk.
+ */
+static void vap_check_unmapped(VapDriver *d, uint64_t sector)
+{
+    uint8_t secret[SECTOR_SIZE], buf[SECTOR_SIZE], status;
+    uint64_t data_gpa = d->page_gpa + DATA_OFF;
+    int fd;
+
+    g_assert_true(d->translate);
+    fill_pattern(secret, 0x5a);
+    qtest_memwrite(d->qs->qts, data_gpa, secret, SECTOR_SIZE);
+
+    if (vap_blk_request(d, VIRTIO_BLK_T_IN, sector, data_gpa, &status)) {
+        qtest_memread(d->qs->qts, data_gpa, buf, SECTOR_SIZE);
+        g_assert_cmpmem(buf, SECTOR_SIZE, secret, SECTOR_SIZE);
+    }
+    if (vap_blk_request(d, VIRTIO_BLK_T_OUT, sector, data_gpa, &status)) {
+        fd = open(disk_path, O_RDONLY);
+        g_assert(fd >= 0);
+        g_assert_cmpint(pread(fd, buf, SECTOR_SIZE, sector * SECTOR_SIZE),
+                        ==, SECTOR_SIZE);
+        close(fd);
+        g_assert(memcmp(buf, secret, SECTOR_SIZE) != 0);
+    }
+}
+
+static char *vap_dma_mode(QTestState *qts)
+{
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'qom-get', 'arguments': "
+                           "{ 'path': %s, 'property': 'dma-mode' } }",
+                           VBLK_QOM);
+    char *mode;
+
+    g_assert(qdict_haskey(rsp, "return"));
+    mode = g_strdup(qdict_get_str(rsp, "return"));
+    qobject_unref(rsp);
+    return mode;
+}
+
+#define assert_dma_mode(qts, want) do {             \
+        g_autofree char *mode_ = vap_dma_mode(qts);  \
+        g_assert_cmpstr(mode_, ==, (want));         \
+    } while (0)
+
+/* --- tests ------------------------------------------------------------ */
+
+static void check_offer(const char *machine, const char *dev_opts,
+                        bool offered)
+{
+    VapDriver d = { 0 };
+
+    vap_attach(&d, vap_boot(machine, dev_opts, NULL), false);
+    g_assert_cmpint(!!(vap_host_features(&d) &
+                       (1ull << VIRTIO_F_ACCESS_PLATFORM)), ==, offered);
+    assert_dma_mode(d.qs->qts, "direct");
+    vap_free(&d);
+}
+
+static void test_offer_default(void)
+{
+    check_offer("pseries", NULL, true);
+}
+
+static void test_offer_pseries_10_0(void)
+{
+    check_offer("pseries-10.0", NULL, false);
+}
+
+static void test_offer_iommu_platform_off(void)
+{
+    check_offer("pseries", "iommu_platform=off", false);
+}
+
+static void test_offer_phb_off(void)
+{
+    VapDriver d = { 0 };
+
+    vap_attach(&d, vap_boot("pseries", NULL, "-global "
+                            "spapr-pci-host-bridge.virtio-access-platform=off"),
+               false);
+    g_assert_false(vap_host_features(&d) & (1ull << VIRTIO_F_ACCESS_PLATFORM));
+    vap_free(&d);
+}
+
+/* A driver that accepts ACCESS_PLATFORM gets TCE-translated DMA */
+static void test_platform(void)
+{
+    VapDriver d = { 0 };
+
+    vap_attach(&d, vap_boot("pseries", NULL, NULL), false);
+    g_assert_true(vap_negotiate(&d, true));
+    g_assert_true(d.translate);
+    assert_dma_mode(d.qs->qts, "platform");
+    vap_setup_queue(&d);
+    g_assert_cmphex(d.page_bus, !=, d.page_gpa);
+    vap_check_io(&d, 1, 0x11);
+    vap_check_io(&d, 2, 0x22);
+
+    /*
+     * With translation on, the buffer's guest physical address is just an
+     * unmapped bus address: the device must neither fill the buffer from
+     * the disk nor copy it to the disk.
+     */
+    vap_check_unmapped(&d, 1);
+
+    /* A reset returns the device to direct mode until renegotiation */
+    vap_set_status(&d, 0);
+    assert_dma_mode(d.qs->qts, "direct");
+    vap_free(&d);
+}
+
+/* A modern driver that declines ACCESS_PLATFORM works in direct mode */
+static void test_direct(void)
+{
+    VapDriver d = { 0 };
+
+    vap_attach(&d, vap_boot("pseries", NULL, NULL), false);
+    g_assert(vap_host_features(&d) & (1ull << VIRTIO_F_ACCESS_PLATFORM));
+    g_assert_true(vap_negotiate(&d, false));
+    assert_dma_mode(d.qs->qts, "direct");
+    vap_setup_queue(&d);
+    g_assert_cmphex(d.page_bus, ==, d.page_gpa);
+    vap_check_io(&d, 3, 0x33);
+    vap_free(&d);
+}
+
+/* A legacy driver on the (default) transitional device: direct mode */
+static void test_legacy(void)
+{
+    VapDriver d = { 0 };
+
+    vap_attach(&d, vap_boot("pseries", NULL, NULL), true);
+    g_assert_true(vap_negotiate(&d, true));
+    assert_dma_mode(d.qs->qts, "direct");
+    vap_setup_queue(&d);
+    vap_check_io(&d, 4, 0x44);
+    vap_free(&d);
+}
+
+/* An explicit iommu_platform=on keeps upstream's refusal */
+static void test_required_refused(void)
+{
+    VapDriver d = { 0 };
+
+    vap_attach(&d, vap_boot("pseries", "iommu_platform=on,disable-legacy=on",
+                            NULL), false);
+    g_assert_false(vap_negotiate(&d, false));
+    g_assert_true(vap_negotiate(&d, true));
+    assert_dma_mode(d.qs->qts, "platform");
+    vap_setup_queue(&d);
+    vap_check_io(&d, 5, 0x55);
+    vap_free(&d);
+}
+
+static void check_migration(bool accept, const char *mode)
+{
+    g_autofree char *uri = NULL;
+    g_autofree char *incoming = NULL;
+    g_autofree char *tmpdir = g_dir_make_tmp("vap-XXXXXX", NULL);
+    VapDriver d = { 0 };
+    QOSState *to;
+
+    g_assert(tmpdir);
+    uri = g_strdup_printf("unix:%s/migsocket", tmpdir);
+    incoming = g_strdup_printf("-incoming %s", uri);
+
+    vap_attach(&d, vap_boot("pseries", NULL, NULL), false);
+    g_assert_true(vap_negotiate(&d, accept));
+    vap_setup_queue(&d);
+    vap_check_io(&d, 6, 0x66);
+
+    to = vap_boot("pseries", NULL, incoming);
+    migrate(d.qs, to, uri);
+    assert_dma_mode(to->qts, mode);
+
+    /* Continue on the destination with the same rings and mappings */
+    g_free(d.vpci.pdev);
+    qtest_shutdown(d.qs);
+    vap_attach(&d, to, false);
+    vap_check_io(&d, 7, 0x77);
+    vap_free(&d);
+
+    unlink(uri + strlen("unix:"));
+    rmdir(tmpdir);
+}
+
+static void test_migrate_platform(void)
+{
+    check_migration(true, "platform");
+}
+
+static void test_migrate_direct(void)
+{
+    check_migration(false, "direct");
+}
+
+int main(int argc, char **argv)
+{
+    int fd, ret;
+
+    g_test_init(&argc, &argv, NULL);
+
+    fd = g_file_open_tmp("vap-disk-XXXXXX", &disk_path, NULL);
+    g_assert(fd >= 0);
+    g_assert_cmpint(ftruncate(fd, DISK_SIZE), ==, 0);
+    close(fd);
+
+    qtest_add_func("virtio-access-platform/offer/default",
+                   test_offer_default);
+    qtest_add_func("virtio-access-platform/offer/pseries-10.0",
+                   test_offer_pseries_10_0);
+    qtest_add_func("virtio-access-platform/offer/iommu_platform-off",
+                   test_offer_iommu_platform_off);
+    qtest_add_func("virtio-access-platform/offer/phb-off",
+                   test_offer_phb_off);
+    qtest_add_func("virtio-access-platform/platform", test_platform);
+    qtest_add_func("virtio-access-platform/direct", test_direct);
+    qtest_add_func("virtio-access-platform/legacy", test_legacy);
+    qtest_add_func("virtio-access-platform/required-refused",
+                   test_required_refused);
+    qtest_add_func("virtio-access-platform/migrate/platform",
+                   test_migrate_platform);
+    qtest_add_func("virtio-access-platform/migrate/direct",
+                   test_migrate_direct);
+
+    ret = g_test_run();
+    unlink(disk_path);
+    g_free(disk_path);
+    return ret;
+}
