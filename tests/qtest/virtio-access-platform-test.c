@@ -58,6 +58,7 @@ typedef struct VapDriver {
     bool legacy;            /* use the transitional device's legacy BAR */
     QPCIBar legacy_bar;
     bool translate;         /* accepted ACCESS_PLATFORM: hand out IOVAs */
+    bool qcow2;             /* the disk is qcow2: no raw file to check */
     uint64_t next_iova;
 
     /* split virtqueue 0 */
@@ -71,6 +72,7 @@ typedef struct VapDriver {
 } VapDriver;
 
 static char *disk_path;
+static char *qcow2_path;
 
 /* --- guest memory, in the byte order of the interface in use ----------- */
 
@@ -129,16 +131,23 @@ static uint64_t vap_dma_map(VapDriver *d, uint64_t gpa, int pages)
 
 /* --- device setup ----------------------------------------------------- */
 
+static QOSState *vap_boot_disk(const char *machine, const char *dev_opts,
+                               const char *extra, bool qcow2)
+{
+    return qtest_spapr_boot("-machine %s "
+                            "-drive if=none,id=d0,file=%s,format=%s "
+                            "-device virtio-blk-pci,id=vblk,drive=d0,"
+                            "addr=%d.0%s%s %s",
+                            machine, qcow2 ? qcow2_path : disk_path,
+                            qcow2 ? "qcow2" : "raw", VBLK_SLOT,
+                            dev_opts ? "," : "", dev_opts ? dev_opts : "",
+                            extra ? extra : "");
+}
+
 static QOSState *vap_boot(const char *machine, const char *dev_opts,
                           const char *extra)
 {
-    return qtest_spapr_boot("-machine %s "
-                            "-drive if=none,id=d0,file=%s,format=raw "
-                            "-device virtio-blk-pci,id=vblk,drive=d0,"
-                            "addr=%d.0%s%s %s",
-                            machine, disk_path, VBLK_SLOT,
-                            dev_opts ? "," : "", dev_opts ? dev_opts : "",
-                            extra ? extra : "");
+    return vap_boot_disk(machine, dev_opts, extra, false);
 }
 
 static void vap_attach(VapDriver *d, QOSState *qs, bool legacy)
@@ -369,12 +378,14 @@ static void vap_check_io(VapDriver *d, uint64_t sector, uint8_t seed)
     g_assert(vap_blk_request(d, VIRTIO_BLK_T_OUT, sector, data_bus, &status));
     g_assert_cmpuint(status, ==, VIRTIO_BLK_S_OK);
 
-    fd = open(disk_path, O_RDONLY);
-    g_assert(fd >= 0);
-    g_assert_cmpint(pread(fd, buf, SECTOR_SIZE, sector * SECTOR_SIZE), ==,
-                    SECTOR_SIZE);
-    close(fd);
-    g_assert_cmpmem(buf, SECTOR_SIZE, pattern, SECTOR_SIZE);
+    if (!d->qcow2) {
+        fd = open(disk_path, O_RDONLY);
+        g_assert(fd >= 0);
+        g_assert_cmpint(pread(fd, buf, SECTOR_SIZE, sector * SECTOR_SIZE),
+                        ==, SECTOR_SIZE);
+        close(fd);
+        g_assert_cmpmem(buf, SECTOR_SIZE, pattern, SECTOR_SIZE);
+    }
 
     qtest_memset(d->qs->qts, data_gpa, 0xa5, SECTOR_SIZE);
     g_assert(vap_blk_request(d, VIRTIO_BLK_T_IN, sector, data_bus, &status));
@@ -583,6 +594,34 @@ static void test_migrate_direct(void)
     check_migration(false, "direct");
 }
 
+/* savevm/loadvm brings the device back in the mode it was saved in */
+static void test_savevm_loadvm(void)
+{
+    VapDriver d = { 0 };
+    g_autofree char *out = NULL;
+
+    vap_attach(&d, vap_boot_disk("pseries", NULL, NULL, true), false);
+    d.qcow2 = true;
+    g_assert_true(vap_negotiate(&d, true));
+    vap_setup_queue(&d);
+    vap_check_io(&d, 8, 0x88);
+
+    out = qtest_hmp(d.qs->qts, "savevm vap");
+    g_assert_cmpstr(out, ==, "");
+    g_free(out);
+
+    /* Reset the device: direct mode, queue gone */
+    vap_set_status(&d, 0);
+    assert_dma_mode(d.qs->qts, "direct");
+
+    out = qtest_hmp(d.qs->qts, "loadvm vap");
+    g_assert_cmpstr(out, ==, "");
+    assert_dma_mode(d.qs->qts, "platform");
+    g_assert(vap_status(&d) & VIRTIO_CONFIG_S_DRIVER_OK);
+    vap_check_io(&d, 9, 0x99);
+    vap_free(&d);
+}
+
 int main(int argc, char **argv)
 {
     int fd, ret;
@@ -611,9 +650,19 @@ int main(int argc, char **argv)
                    test_migrate_platform);
     qtest_add_func("virtio-access-platform/migrate/direct",
                    test_migrate_direct);
+    if (getenv("QTEST_QEMU_IMG")) {
+        qcow2_path = g_strdup_printf("%s.qcow2", disk_path);
+        mkqcow2(qcow2_path, 1);
+        qtest_add_func("virtio-access-platform/savevm-loadvm",
+                       test_savevm_loadvm);
+    }
 
     ret = g_test_run();
     unlink(disk_path);
     g_free(disk_path);
+    if (qcow2_path) {
+        unlink(qcow2_path);
+        g_free(qcow2_path);
+    }
     return ret;
 }
