@@ -1,0 +1,290 @@
+/*
+ * Emulated Ultravisor for pseries secure guests (PEF) under TCG
+ *
+ * On POWER9/10 with PEF, an Ultravisor below the hypervisor keeps a secure
+ * VM's memory out of the hypervisor's reach; the guest shares pages
+ * explicitly.  This emulates the guest-facing side of it: "sc 2"
+ * ultracalls (Linux Documentation/arch/powerpc/ultravisor.rst), the secure
+ * state MSR[S], and the shared-page set that the gate (spapr_uv_gate.c)
+ * enforces on every access QEMU makes as the hypervisor.
+ *
+ * Where the document and the real Ultravisor (open-power/ultravisor)
+ * differ, this follows the real one: out-of-range requests get U_P2,
+ * pages are counted in units of the page size (64 KiB by default), and a
+ * successful UV_ESM resumes the guest at kbase with r3 = fdt.
+ *
+ * Copyright (c) 2026 The qemu-pseries-dma authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bitmap.h"
+#include "qemu/bitops.h"
+#include "qemu/units.h"
+#include "qapi/error.h"
+#include "qapi/visitor.h"
+#include "migration/vmstate.h"
+#include "hw/boards.h"
+#include "hw/ppc/spapr.h"
+#include "hw/ppc/spapr_uv.h"
+#include "cpu.h"
+#include "helper_regs.h"
+#include "trace.h"
+
+#define FDT_MAGIC_BE 0xd00dfeed
+
+bool spapr_uv_page_shared(SpaprUltravisor *uv, hwaddr gpa)
+{
+    uint64_t page = gpa >> uv->page_shift;
+
+    if (!qatomic_read(&uv->secure)) {
+        return true;
+    }
+    return page < uv->nr_pages && test_bit(page, uv->shared);
+}
+
+uint64_t spapr_uv_nr_shared(SpaprUltravisor *uv)
+{
+    return bitmap_count_one(uv->shared, uv->nr_pages);
+}
+
+/* Zero a page with the Ultravisor's (ungated) access to RAM */
+static void spapr_uv_zero_page(SpaprUltravisor *uv, uint64_t page)
+{
+    uint64_t size = 1ULL << uv->page_shift;
+    uint64_t offset = page << uv->page_shift;
+
+    memset(memory_region_get_ram_ptr(uv->ram) + offset, 0, size);
+    memory_region_set_dirty(uv->ram, offset, size);
+}
+
+static target_ulong spapr_uv_esm(SpaprUltravisor *uv, PowerPCCPU *cpu)
+{
+    CPUPPCState *env = &cpu->env;
+    target_ulong kbase = env->gpr[4];
+    target_ulong fdt = env->gpr[5];
+    uint64_t ram_size = (uint64_t)uv->nr_pages << uv->page_shift;
+    uint32_t magic = 0;
+
+    if (uv->secure) {
+        /* The real Ultravisor cannot create a second SVM for the LPAR */
+        return U_RETRY;
+    }
+    if (!kbase || (kbase & 3) || kbase >= ram_size) {
+        return U_P2;
+    }
+    if (!fdt || fdt >= ram_size - 4 ||
+        address_space_read(&uv->ram_as, fdt, MEMTXATTRS_UNSPECIFIED,
+                           &magic, sizeof(magic)) != MEMTX_OK ||
+        be32_to_cpu(magic) != FDT_MAGIC_BE) {
+        return U_P3;
+    }
+
+    /* From now on all of RAM is private until the guest shares it */
+    bitmap_zero(uv->shared, uv->nr_pages);
+    qatomic_set(&uv->secure, true);
+    spapr_uv_gate_changed(uv, 0, uv->nr_pages, false);
+
+    /* Resume at kbase in secure state, as the real Ultravisor does */
+    env->msr |= R_MSR_S_MASK;
+    env->msr &= ~R_MSR_EE_MASK;
+    hreg_compute_hflags(env);
+    env->nip = kbase;
+    env->gpr[3] = fdt;
+    env->gpr[4] = kbase;
+    env->gpr[5] = 0;
+    trace_spapr_uv_esm(kbase, fdt);
+    return U_SUCCESS;
+}
+
+/* UV_SHARE_PAGE, UV_UNSHARE_PAGE: gfn in r4, number of pages in r5 */
+static target_ulong spapr_uv_share(SpaprUltravisor *uv, PowerPCCPU *cpu,
+                                   bool share)
+{
+    CPUPPCState *env = &cpu->env;
+    uint64_t gfn = env->gpr[4];
+    uint64_t npages = env->gpr[5];
+    uint64_t i;
+
+    if (!uv->secure || !(env->msr & R_MSR_S_MASK)) {
+        return U_PERMISSION;
+    }
+    if (!npages || gfn >= uv->nr_pages || npages > uv->nr_pages - gfn) {
+        return U_P2;
+    }
+    for (i = gfn; i < gfn + npages; i++) {
+        if (share && !test_bit(i, uv->shared)) {
+            /* The hypervisor gets a zeroed page, never the secure data */
+            spapr_uv_zero_page(uv, i);
+            set_bit_atomic(i, uv->shared);
+        } else if (!share && test_bit(i, uv->shared)) {
+            clear_bit_atomic(i, uv->shared);
+            spapr_uv_zero_page(uv, i);
+        }
+    }
+    spapr_uv_gate_changed(uv, gfn, npages, share);
+    return U_SUCCESS;
+}
+
+static target_ulong spapr_uv_unshare_all(SpaprUltravisor *uv,
+                                         PowerPCCPU *cpu)
+{
+    int64_t page;
+
+    if (!uv->secure || !(cpu->env.msr & R_MSR_S_MASK)) {
+        return U_PERMISSION;
+    }
+    for (page = find_first_bit(uv->shared, uv->nr_pages);
+         page < uv->nr_pages;
+         page = find_next_bit(uv->shared, uv->nr_pages, page + 1)) {
+        clear_bit_atomic(page, uv->shared);
+        spapr_uv_zero_page(uv, page);
+    }
+    spapr_uv_gate_changed(uv, 0, uv->nr_pages, false);
+    return U_SUCCESS;
+}
+
+void spapr_uv_do_ultracall(SpaprUltravisor *uv, PowerPCCPU *cpu)
+{
+    CPUPPCState *env = &cpu->env;
+    target_ulong opcode = env->gpr[3];
+    target_ulong r4 = env->gpr[4], r5 = env->gpr[5];
+    target_ulong ret;
+
+    if (env->msr & (R_MSR_PR_MASK | MSR_HVB)) {
+        ret = U_PERMISSION;
+    } else {
+        switch (opcode) {
+        case UV_ESM:
+            ret = spapr_uv_esm(uv, cpu);
+            if (ret == U_SUCCESS) {
+                trace_spapr_uv_ultracall(opcode, r4, r5, ret);
+                return;     /* resumed at kbase, r3 = fdt */
+            }
+            break;
+        case UV_SHARE_PAGE:
+            ret = spapr_uv_share(uv, cpu, true);
+            break;
+        case UV_UNSHARE_PAGE:
+            ret = spapr_uv_share(uv, cpu, false);
+            break;
+        case UV_UNSHARE_ALL_PAGES:
+            ret = spapr_uv_unshare_all(uv, cpu);
+            break;
+        default:
+            ret = U_FUNCTION;
+            break;
+        }
+    }
+    trace_spapr_uv_ultracall(opcode, r4, r5, ret);
+    env->gpr[3] = ret;
+}
+
+void spapr_uv_ultracall(PPCVirtualHypervisor *vhyp, PowerPCCPU *cpu)
+{
+    SpaprMachineState *spapr = SPAPR_MACHINE(vhyp);
+
+    if (!spapr->uv) {
+        /*
+         * Without an Ultravisor, ultracalls go to the hypervisor, which
+         * fails them (ultravisor.rst).
+         */
+        trace_spapr_uv_ultracall(cpu->env.gpr[3], cpu->env.gpr[4],
+                                 cpu->env.gpr[5], U_FUNCTION);
+        cpu->env.gpr[3] = U_FUNCTION;
+        return;
+    }
+    spapr_uv_do_ultracall(spapr->uv, cpu);
+}
+
+void spapr_uv_reset(SpaprUltravisor *uv)
+{
+    /* Machine reset leaves secure mode; the CPUs' reset clears MSR[S] */
+    qatomic_set(&uv->secure, false);
+    bitmap_zero(uv->shared, uv->nr_pages);
+    uv->denied_reads = uv->denied_writes = 0;
+    uv->next_denial = 0;
+    memset(uv->last_denials, 0, sizeof(uv->last_denials));
+}
+
+/* The Ultravisor's state as a QOM/QMP value: pef-guest's "ultravisor" */
+void spapr_uv_visit_stats(SpaprUltravisor *uv, Visitor *v, const char *name,
+                          Error **errp)
+{
+    bool secure = uv->secure;
+    uint64_t page_size = 1ULL << uv->page_shift;
+    uint64_t shared = spapr_uv_nr_shared(uv);
+    uint64_t reads = qatomic_read(&uv->denied_reads);
+    uint64_t writes = qatomic_read(&uv->denied_writes);
+
+    if (!visit_start_struct(v, name, NULL, 0, errp)) {
+        return;
+    }
+    if (visit_type_bool(v, "secure", &secure, errp) &&
+        visit_type_uint64(v, "page-size", &page_size, errp) &&
+        visit_type_uint64(v, "shared-pages", &shared, errp) &&
+        visit_type_uint64(v, "denied-reads", &reads, errp) &&
+        visit_type_uint64(v, "denied-writes", &writes, errp)) {
+        visit_check_struct(v, errp);
+    }
+    visit_end_struct(v, NULL);
+}
+
+static const VMStateDescription vmstate_spapr_uv = {
+    .name = "spapr-ultravisor",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_BOOL(secure, SpaprUltravisor),
+        VMSTATE_INT32_EQUAL(nr_pages, SpaprUltravisor, NULL),
+        VMSTATE_BITMAP(shared, SpaprUltravisor, 0, nr_pages),
+        VMSTATE_UINT64(denied_reads, SpaprUltravisor),
+        VMSTATE_UINT64(denied_writes, SpaprUltravisor),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+int spapr_uv_init(SpaprMachineState *spapr, uint64_t page_size,
+                  bool stop_on_violation, Error **errp)
+{
+    MachineState *ms = MACHINE(spapr);
+    SpaprUltravisor *uv;
+
+    if (!is_power_of_2(page_size) || page_size < 4 * KiB ||
+        page_size > 16 * MiB) {
+        error_setg(errp, "pef-guest: page-size must be a power of 2 between "
+                   "4 KiB and 16 MiB");
+        return -1;
+    }
+    if (!QEMU_IS_ALIGNED(ms->ram_size, page_size)) {
+        error_setg(errp, "pef-guest: RAM size must be a multiple of "
+                   "page-size (%" PRIu64 " bytes)", page_size);
+        return -1;
+    }
+    if (ms->ram_size >> ctz64(page_size) > INT32_MAX) {
+        error_setg(errp, "pef-guest: too many pages; use a larger page-size");
+        return -1;
+    }
+    if (ms->ram_size > SPAPR_UV_BOUNCE_BASE) {
+        error_setg(errp, "pef-guest: with the emulated Ultravisor, RAM must "
+                   "end below 0x%" PRIx64 " (its RTAS bounce pages)",
+                   (uint64_t)SPAPR_UV_BOUNCE_BASE);
+        return -1;
+    }
+    if (ms->maxram_size > ms->ram_size) {
+        error_setg(errp, "pef-guest: memory hotplug (maxmem) is not "
+                   "supported with the emulated Ultravisor");
+        return -1;
+    }
+
+    uv = g_new0(SpaprUltravisor, 1);
+    uv->page_shift = ctz64(page_size);
+    uv->stop_on_violation = stop_on_violation;
+    uv->nr_pages = ms->ram_size >> uv->page_shift;
+    uv->shared = bitmap_new(uv->nr_pages);
+    spapr_uv_gate_init(uv, ms->ram);
+    vmstate_register(NULL, 0, &vmstate_spapr_uv, uv);
+    spapr->uv = uv;
+    return 0;
+}

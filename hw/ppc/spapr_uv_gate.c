@@ -1,0 +1,196 @@
+/*
+ * The Ultravisor's gate: what the hypervisor side of QEMU may touch
+ *
+ * With the emulated Ultravisor, RAM is not mapped directly into the
+ * system memory map.  An IOMMU memory region takes its place, so every
+ * access QEMU makes as the hypervisor -- device DMA in direct or
+ * TCE-translated mode (the TCE tables target address_space_memory), hcall
+ * and RTAS buffers, XIVE queues, the VPA -- goes through one translate
+ * function: shared pages (or all pages before UV_ESM) go on to RAM, the
+ * rest to a region that moves no data, counts and reports the access.
+ * The vCPUs get their own root in which RAM is mapped directly, so the
+ * guest's own loads and stores are not affected.
+ *
+ * Copyright (c) 2026 The qemu-pseries-dma authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/cutils.h"
+#include "qemu/module.h"
+#include "qemu/units.h"
+#include "qapi/error.h"
+#include "exec/address-spaces.h"
+#include "hw/core/cpu.h"
+#include "system/runstate.h"
+#include "hw/ppc/spapr_uv.h"
+#include "trace.h"
+
+static IOMMUTLBEntry spapr_uv_gate_translate(IOMMUMemoryRegion *iommu,
+                                             hwaddr addr,
+                                             IOMMUAccessFlags flag,
+                                             int iommu_idx)
+{
+    SpaprUltravisor *uv = container_of(iommu, SpaprUltravisor, gate);
+    hwaddr mask = (1ULL << uv->page_shift) - 1;
+    bool pass = spapr_uv_page_shared(uv, addr);
+
+    return (IOMMUTLBEntry) {
+        .target_as = pass ? &uv->ram_as : &uv->denied_as,
+        .iova = addr & ~mask,
+        .translated_addr = addr & ~mask,
+        .addr_mask = mask,
+        .perm = IOMMU_RW,
+    };
+}
+
+static void spapr_uv_gate_deny(SpaprUltravisor *uv, hwaddr gpa,
+                               unsigned size, bool is_write)
+{
+    SpaprUvDenial *d = &uv->last_denials[uv->next_denial];
+    uint64_t n;
+
+    /* Accesses from the hypervisor side can come from any thread */
+    if (is_write) {
+        n = qatomic_fetch_inc(&uv->denied_writes) + 1;
+    } else {
+        n = qatomic_fetch_inc(&uv->denied_reads) + 1;
+    }
+    d->gpa = gpa;
+    d->size = size;
+    d->is_write = is_write;
+    if (current_cpu) {
+        snprintf(d->who, sizeof(d->who), "vcpu%d", current_cpu->cpu_index);
+    } else {
+        pstrcpy(d->who, sizeof(d->who), "io");
+    }
+    uv->next_denial = (uv->next_denial + 1) % SPAPR_UV_DENIAL_LOG;
+
+    trace_spapr_uv_denied(gpa, size, is_write ? "write" : "read", d->who);
+    /* Rate limit: the first 16, then each power of two */
+    if (n <= 16 || is_power_of_2(n)) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "spapr-uv: hypervisor %s of %u bytes at 0x%" HWADDR_PRIx
+                      " (%s) refused: page not shared (%" PRIu64 " %s "
+                      "refused so far)\n", is_write ? "write" : "read",
+                      size, gpa, d->who, n, is_write ? "writes" : "reads");
+    }
+    if (uv->stop_on_violation && runstate_is_running()) {
+        qemu_system_vmstop_request_prepare();
+        qemu_system_vmstop_request(RUN_STATE_PAUSED);
+    }
+}
+
+static MemTxResult spapr_uv_denied_read(void *opaque, hwaddr addr,
+                                        uint64_t *data, unsigned size,
+                                        MemTxAttrs attrs)
+{
+    spapr_uv_gate_deny(opaque, addr, size, false);
+    *data = 0;
+    return MEMTX_ACCESS_ERROR;
+}
+
+static MemTxResult spapr_uv_denied_write(void *opaque, hwaddr addr,
+                                         uint64_t data, unsigned size,
+                                         MemTxAttrs attrs)
+{
+    spapr_uv_gate_deny(opaque, addr, size, true);
+    return MEMTX_ACCESS_ERROR;
+}
+
+static const MemoryRegionOps spapr_uv_denied_ops = {
+    .read_with_attrs = spapr_uv_denied_read,
+    .write_with_attrs = spapr_uv_denied_write,
+    .endianness = DEVICE_NATIVE_ENDIAN,
+    .valid = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+};
+
+/* Tell cached translations (vhost, ...) that pages changed hands */
+void spapr_uv_gate_changed(SpaprUltravisor *uv, uint64_t first_page,
+                           uint64_t npages, bool shared)
+{
+    uint64_t page_size = 1ULL << uv->page_shift;
+    uint64_t i;
+
+    trace_spapr_uv_gate_changed(first_page << uv->page_shift,
+                                npages << uv->page_shift, shared);
+    if (shared) {
+        return;     /* nothing cached needs to go */
+    }
+    for (i = first_page; i < first_page + npages; i++) {
+        IOMMUTLBEvent event = {
+            .type = IOMMU_NOTIFIER_UNMAP,
+            .entry = {
+                .target_as = &uv->ram_as,
+                .iova = i << uv->page_shift,
+                .translated_addr = i << uv->page_shift,
+                .addr_mask = page_size - 1,
+                .perm = IOMMU_NONE,
+            },
+        };
+
+        memory_region_notify_iommu(&uv->gate, 0, event);
+    }
+}
+
+void spapr_uv_gate_init(SpaprUltravisor *uv, MemoryRegion *ram)
+{
+    uint64_t size = memory_region_size(ram);
+
+    uv->ram = ram;
+    memory_region_init(&uv->ram_root, NULL, "spapr-uv-ram", size);
+    memory_region_add_subregion(&uv->ram_root, 0, ram);
+    address_space_init(&uv->ram_as, &uv->ram_root, "spapr-uv-ram");
+
+    memory_region_init_io(&uv->denied, NULL, &spapr_uv_denied_ops, uv,
+                          "spapr-uv-denied", UINT64_MAX);
+    address_space_init(&uv->denied_as, &uv->denied, "spapr-uv-denied");
+
+    memory_region_init_ram_nomigrate(&uv->bounce, NULL, "spapr-uv-bounce",
+                                     SPAPR_UV_BOUNCE_SIZE, &error_fatal);
+
+    memory_region_init_iommu(&uv->gate, sizeof(uv->gate),
+                             TYPE_SPAPR_UV_GATE_MEMORY_REGION, NULL,
+                             "spapr-uv-gate", size);
+
+    /* The vCPUs see RAM directly, and everything else as the system does */
+    memory_region_init(&uv->cpu_root, NULL, "spapr-cpu-memory", UINT64_MAX);
+    memory_region_init_alias(&uv->cpu_ram, NULL, "spapr-cpu-ram", ram, 0,
+                             size);
+    memory_region_add_subregion_overlap(&uv->cpu_root, 0, &uv->cpu_ram, 1);
+    memory_region_init_alias(&uv->cpu_sysmem, NULL, "spapr-cpu-system",
+                             get_system_memory(), 0, UINT64_MAX);
+    memory_region_add_subregion_overlap(&uv->cpu_root, 0, &uv->cpu_sysmem, 0);
+}
+
+/* Put the gate where RAM would be in the system memory map */
+void spapr_uv_gate_map_ram(SpaprUltravisor *uv, MemoryRegion *sysmem)
+{
+    memory_region_add_subregion(sysmem, 0, MEMORY_REGION(&uv->gate));
+    memory_region_add_subregion(sysmem, SPAPR_UV_BOUNCE_BASE, &uv->bounce);
+}
+
+static void spapr_uv_gate_class_init(ObjectClass *klass, void *data)
+{
+    IOMMUMemoryRegionClass *imrc = IOMMU_MEMORY_REGION_CLASS(klass);
+
+    imrc->translate = spapr_uv_gate_translate;
+}
+
+static const TypeInfo spapr_uv_gate_info = {
+    .parent = TYPE_IOMMU_MEMORY_REGION,
+    .name = TYPE_SPAPR_UV_GATE_MEMORY_REGION,
+    .class_init = spapr_uv_gate_class_init,
+};
+
+static void spapr_uv_gate_register_types(void)
+{
+    type_register_static(&spapr_uv_gate_info);
+}
+
+type_init(spapr_uv_gate_register_types)

@@ -1,0 +1,114 @@
+/*
+ * Emulated Ultravisor for pseries secure guests (PEF) under TCG
+ *
+ * Copyright (c) 2026 The qemu-pseries-dma authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_SPAPR_UV_H
+#define HW_SPAPR_UV_H
+
+#include "exec/memory.h"
+#include "target/ppc/cpu.h"
+
+typedef struct SpaprMachineState SpaprMachineState;
+
+/* Ultracall opcodes (Linux asm/ultravisor-api.h, open-power/ultravisor) */
+#define UV_WRITE_PATE           0xF104
+#define UV_RESTRICTED_SPR_WRITE 0xF108
+#define UV_RESTRICTED_SPR_READ  0xF10C
+#define UV_ESM                  0xF110
+#define UV_RETURN               0xF11C
+#define UV_REGISTER_MEM_SLOT    0xF120
+#define UV_UNREGISTER_MEM_SLOT  0xF124
+#define UV_PAGE_IN              0xF128
+#define UV_PAGE_OUT             0xF12C
+#define UV_SHARE_PAGE           0xF130
+#define UV_UNSHARE_PAGE         0xF134
+#define UV_PAGE_INVAL           0xF138
+#define UV_SVM_TERMINATE        0xF13C
+#define UV_UNSHARE_ALL_PAGES    0xF140
+
+/* Return codes */
+#define U_SUCCESS               0
+#define U_FUNCTION              -2
+#define U_PARAMETER             -4
+#define U_RETRY                 -5
+#define U_PERMISSION            -11
+#define U_P2                    -55
+#define U_P3                    -56
+
+#define SPAPR_UV_DEFAULT_PAGE_SIZE  (64 * KiB)
+
+/*
+ * The Ultravisor's own shared pages for reflected H_RTAS, in the
+ * hypervisor's view only.  RTAS passes 32-bit addresses, so they sit just
+ * below 4 GiB, above RAM.
+ */
+#define SPAPR_UV_BOUNCE_SIZE        (64 * KiB)
+#define SPAPR_UV_BOUNCE_BASE        (4 * GiB - SPAPR_UV_BOUNCE_SIZE)
+#define SPAPR_UV_DENIAL_LOG         8
+
+typedef struct SpaprUvDenial {
+    uint64_t gpa;
+    uint32_t size;
+    bool is_write;
+    char who[16];
+} SpaprUvDenial;
+
+typedef struct SpaprUltravisor {
+    /* configuration (pef-guest properties) */
+    uint32_t page_shift;
+    bool stop_on_violation;
+
+    /* secure state: set by UV_ESM, cleared by machine reset */
+    bool secure;
+    int32_t nr_pages;           /* RAM pages of 1 << page_shift */
+    unsigned long *shared;      /* one bit per page */
+
+    /* denials, since the last reset */
+    uint64_t denied_reads;
+    uint64_t denied_writes;
+    SpaprUvDenial last_denials[SPAPR_UV_DENIAL_LOG];
+    unsigned next_denial;
+
+    /* The gate between the hypervisor's view of RAM and RAM */
+    MemoryRegion *ram;
+    IOMMUMemoryRegion gate;
+    MemoryRegion ram_root;      /* RAM as the Ultravisor sees it */
+    AddressSpace ram_as;
+    MemoryRegion denied;        /* where refused accesses end up */
+    AddressSpace denied_as;
+    MemoryRegion cpu_root;      /* what the vCPUs see: RAM ungated */
+    MemoryRegion cpu_ram;
+    MemoryRegion cpu_sysmem;
+
+    /* Ultravisor-owned shared pages for reflected H_RTAS */
+    MemoryRegion bounce;
+} SpaprUltravisor;
+
+#define TYPE_SPAPR_UV_GATE_MEMORY_REGION "spapr-uv-gate-memory-region"
+
+/* spapr_uv.c */
+int spapr_uv_init(SpaprMachineState *spapr, uint64_t page_size,
+                  bool stop_on_violation, Error **errp);
+void spapr_uv_reset(SpaprUltravisor *uv);
+void spapr_uv_ultracall(PPCVirtualHypervisor *vhyp, PowerPCCPU *cpu);
+void spapr_uv_do_ultracall(SpaprUltravisor *uv, PowerPCCPU *cpu);
+bool spapr_uv_page_shared(SpaprUltravisor *uv, hwaddr gpa);
+uint64_t spapr_uv_nr_shared(SpaprUltravisor *uv);
+void spapr_uv_visit_stats(SpaprUltravisor *uv, Visitor *v, const char *name,
+                          Error **errp);
+
+/* spapr_uv_gate.c */
+void spapr_uv_gate_init(SpaprUltravisor *uv, MemoryRegion *ram);
+void spapr_uv_gate_map_ram(SpaprUltravisor *uv, MemoryRegion *sysmem);
+void spapr_uv_gate_changed(SpaprUltravisor *uv, uint64_t first_page,
+                           uint64_t npages, bool shared);
+
+/* spapr_uv_hcall.c */
+target_ulong spapr_uv_hypercall(SpaprMachineState *spapr, PowerPCCPU *cpu,
+                                target_ulong opcode, target_ulong *args);
+
+#endif

@@ -1,0 +1,300 @@
+/*
+ * QTest for the pseries emulated Ultravisor (PEF under TCG)
+ *
+ * Ultracalls are made with the "ucall" qtest command, as the first vCPU
+ * would with "sc 2".  qtest's own memory accesses are the vCPU's, which
+ * the Ultravisor's gate never restricts; the hypervisor's view is probed
+ * with hcalls that read guest memory.
+ *
+ * Copyright (c) 2026 The qemu-pseries-dma authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/units.h"
+#include "libqtest.h"
+#include "qobject/qdict.h"
+
+#define UV_ESM                  0xF110
+#define UV_SHARE_PAGE           0xF130
+#define UV_UNSHARE_PAGE         0xF134
+#define UV_UNSHARE_ALL_PAGES    0xF140
+
+#define U_SUCCESS               0
+#define U_FUNCTION              ((uint64_t)-2)
+#define U_RETRY                 ((uint64_t)-5)
+#define U_PERMISSION            ((uint64_t)-11)
+#define U_P2                    ((uint64_t)-55)
+#define U_P3                    ((uint64_t)-56)
+
+#define H_SUCCESS               0
+#define H_FUNCTION              ((uint64_t)-2)
+#define H_RANDOM                0x300
+#define H_LOGICAL_CI_LOAD       0x3C
+
+#define RAM_SIZE                (512 * MiB)
+#define PAGE_SIZE               (64 * KiB)
+#define NR_PAGES                (RAM_SIZE / PAGE_SIZE)
+#define KBASE                   0x400000ULL
+#define FDT_ADDR                0x2000000ULL
+#define FDT_MAGIC               0xd00dfeed
+
+static const char *pef_args =
+    "-machine pseries,confidential-guest-support=pef0 "
+    "-object pef-guest,id=pef0 -m 512M";
+
+static uint64_t ucall(QTestState *qts, uint64_t opcode, uint64_t r4,
+                      uint64_t r5, uint64_t *rets)
+{
+    uint64_t args[] = { r4, r5 };
+
+    return qtest_spapr_ucall(qts, opcode, ARRAY_SIZE(args), args, rets);
+}
+
+static QDict *pef_props(QTestState *qts)
+{
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'qom-get', 'arguments': "
+                           "{ 'path': '/objects/pef0', "
+                           "'property': 'ultravisor' } }");
+
+    g_assert(qdict_haskey(rsp, "return"));
+    return rsp;
+}
+
+static int64_t pef_stat(QTestState *qts, const char *name)
+{
+    QDict *rsp = pef_props(qts);
+    QDict *uv = qdict_get_qdict(rsp, "return");
+    int64_t val = !strcmp(name, "secure") ? qdict_get_bool(uv, name) :
+                  qdict_get_int(uv, name);
+
+    qobject_unref(rsp);
+    return val;
+}
+
+static QTestState *secure_guest(void)
+{
+    QTestState *qts = qtest_init(pef_args);
+    uint64_t rets[9];
+
+    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
+    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, rets), ==, FDT_ADDR);
+    g_assert_cmphex(rets[0], ==, KBASE);       /* r4 */
+    g_assert_cmphex(rets[1], ==, 0);           /* r5 */
+    g_assert_cmpint(pef_stat(qts, "secure"), ==, 1);
+    return qts;
+}
+
+/* Without pef-guest, ultracalls fail as when no Ultravisor is there */
+static void test_no_ultravisor(void)
+{
+    QTestState *qts = qtest_init("-machine pseries");
+
+    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
+    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==,
+                    U_FUNCTION);
+    qtest_quit(qts);
+}
+
+static void test_before_esm(void)
+{
+    QTestState *qts = qtest_init(pef_args);
+
+    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, 1, 1, NULL), ==, U_PERMISSION);
+    g_assert_cmphex(ucall(qts, UV_UNSHARE_PAGE, 1, 1, NULL), ==,
+                    U_PERMISSION);
+    g_assert_cmphex(ucall(qts, UV_UNSHARE_ALL_PAGES, 0, 0, NULL), ==,
+                    U_PERMISSION);
+    g_assert_cmphex(ucall(qts, 0xF1FC, 0, 0, NULL), ==, U_FUNCTION);
+    g_assert_cmpint(pef_stat(qts, "secure"), ==, 0);
+    qtest_quit(qts);
+}
+
+static void test_esm_errors(void)
+{
+    QTestState *qts = qtest_init(pef_args);
+
+    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
+    g_assert_cmphex(ucall(qts, UV_ESM, 0, FDT_ADDR, NULL), ==, U_P2);
+    g_assert_cmphex(ucall(qts, UV_ESM, KBASE + 2, FDT_ADDR, NULL), ==, U_P2);
+    g_assert_cmphex(ucall(qts, UV_ESM, RAM_SIZE, FDT_ADDR, NULL), ==, U_P2);
+    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, 0, NULL), ==, U_P3);
+    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, RAM_SIZE, NULL), ==, U_P3);
+    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, UINT64_MAX - 1, NULL), ==,
+                    U_P3);
+    /* no device tree there */
+    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR + PAGE_SIZE, NULL),
+                    ==, U_P3);
+    g_assert_cmpint(pef_stat(qts, "secure"), ==, 0);
+    qtest_quit(qts);
+}
+
+static void test_esm(void)
+{
+    QTestState *qts = secure_guest();
+
+    /* The real Ultravisor cannot make a secure guest secure again */
+    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==, U_RETRY);
+    g_assert_cmpint(pef_stat(qts, "shared-pages"), ==, 0);
+    qtest_quit(qts);
+}
+
+static void test_share_errors(void)
+{
+    QTestState *qts = secure_guest();
+
+    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, NR_PAGES, 1, NULL), ==, U_P2);
+    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, 1, 0, NULL), ==, U_P2);
+    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, NR_PAGES - 1, 2, NULL), ==,
+                    U_P2);
+    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, 1, UINT64_MAX, NULL), ==,
+                    U_P2);
+    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, UINT64_MAX, 2, NULL), ==,
+                    U_P2);
+    g_assert_cmphex(ucall(qts, UV_UNSHARE_PAGE, NR_PAGES, 1, NULL), ==,
+                    U_P2);
+    g_assert_cmphex(ucall(qts, UV_UNSHARE_PAGE, 0, 0, NULL), ==, U_P2);
+    g_assert_cmphex(ucall(qts, 0xF1FC, 0, 0, NULL), ==, U_FUNCTION);
+    g_assert_cmpint(pef_stat(qts, "shared-pages"), ==, 0);
+    qtest_quit(qts);
+}
+
+/*
+ * Sharing zeroes a page for the hypervisor; unsharing zeroes it again
+ * before the guest gets it back; H_LOGICAL_CI_LOAD reads it as the
+ * hypervisor, through the gate.
+ */
+static void test_share_unshare(void)
+{
+    QTestState *qts = secure_guest();
+    uint64_t page = 0x100, gpa = page * PAGE_SIZE;
+    uint64_t args[] = { 8, gpa + 8 };
+    uint64_t rets[9];
+
+    qtest_writeq(qts, gpa + 8, 0x5ec7e75ec7e75ec7ULL);
+
+    /* Private: the hypervisor reads nothing */
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, rets),
+                    ==, H_SUCCESS);
+    g_assert_cmphex(rets[0], ==, 0);
+    g_assert_cmpint(pef_stat(qts, "denied-reads"), >, 0);
+
+    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, page, 2, NULL), ==, U_SUCCESS);
+    g_assert_cmpint(pef_stat(qts, "shared-pages"), ==, 2);
+    g_assert_cmphex(qtest_readq(qts, gpa + 8), ==, 0);
+
+    /* Shared: the hypervisor sees what the guest writes */
+    qtest_writeq(qts, gpa + 8, 0x0123456789abcdefULL);
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, rets),
+                    ==, H_SUCCESS);
+    g_assert_cmphex(rets[0], ==, 0x0123456789abcdefULL);
+
+    /* Sharing again changes nothing, the page is not zeroed again */
+    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, page, 1, NULL), ==, U_SUCCESS);
+    g_assert_cmphex(qtest_readq(qts, gpa + 8), ==, 0x0123456789abcdefULL);
+
+    g_assert_cmphex(ucall(qts, UV_UNSHARE_PAGE, page, 1, NULL), ==,
+                    U_SUCCESS);
+    g_assert_cmpint(pef_stat(qts, "shared-pages"), ==, 1);
+    g_assert_cmphex(qtest_readq(qts, gpa + 8), ==, 0);
+    qtest_writeq(qts, gpa + 8, 0x5ec7e75ec7e75ec7ULL);
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, rets),
+                    ==, H_SUCCESS);
+    g_assert_cmphex(rets[0], ==, 0);
+
+    /* The page after it is still shared, until UV_UNSHARE_ALL_PAGES */
+    qtest_writeq(qts, gpa + PAGE_SIZE, 42);
+    g_assert_cmphex(ucall(qts, UV_UNSHARE_ALL_PAGES, 0, 0, NULL), ==,
+                    U_SUCCESS);
+    g_assert_cmpint(pef_stat(qts, "shared-pages"), ==, 0);
+    g_assert_cmphex(qtest_readq(qts, gpa + PAGE_SIZE), ==, 0);
+    qtest_quit(qts);
+}
+
+/* The Ultravisor refuses H_RANDOM for a secure guest, as the real one */
+static void test_h_random(void)
+{
+    QTestState *qts = qtest_init(pef_args);
+
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_RANDOM, 0, NULL, NULL), ==,
+                    H_FUNCTION);        /* no spapr-rng device */
+    qtest_quit(qts);
+
+    qts = secure_guest();
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_RANDOM, 0, NULL, NULL), ==,
+                    H_FUNCTION);
+    qtest_quit(qts);
+}
+
+/* A machine reset leaves secure mode and opens all of RAM again */
+static void test_reset(void)
+{
+    QTestState *qts = secure_guest();
+    uint64_t args[] = { 8, 0x100 * PAGE_SIZE };
+    uint64_t rets[9];
+
+    qtest_qmp_assert_success(qts, "{ 'execute': 'system_reset' }");
+    qtest_qmp_eventwait(qts, "RESET");
+    g_assert_cmpint(pef_stat(qts, "secure"), ==, 0);
+    g_assert_cmpint(pef_stat(qts, "denied-reads"), ==, 0);
+    qtest_writeq(qts, args[1], 77);
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, rets),
+                    ==, H_SUCCESS);
+    g_assert_cmphex(rets[0], ==, 77);
+    /* and the CPU left secure state: sharing is refused */
+    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, 1, 1, NULL), ==, U_PERMISSION);
+    qtest_quit(qts);
+}
+
+/* Migration carries the secure state and the shared set */
+static void test_migration(void)
+{
+    g_autofree char *tmpdir = g_dir_make_tmp("spapr-uv-XXXXXX", NULL);
+    g_autofree char *uri = g_strdup_printf("unix:%s/mig", tmpdir);
+    g_autofree char *dst_args = g_strdup_printf("%s -incoming %s",
+                                                pef_args, uri);
+    QTestState *src = secure_guest();
+    QTestState *dst;
+    uint64_t args[] = { 8, 0x200 * PAGE_SIZE + 16 };
+    uint64_t rets[9];
+
+    g_assert_cmphex(ucall(src, UV_SHARE_PAGE, 0x200, 3, NULL), ==,
+                    U_SUCCESS);
+    qtest_writeq(src, args[1], 0xfeedULL);
+    dst = qtest_init(dst_args);
+    qtest_qmp_assert_success(src, "{ 'execute': 'migrate', 'arguments': "
+                             "{ 'uri': %s } }", uri);
+    qtest_qmp_eventwait(dst, "RESUME");
+    qtest_quit(src);
+
+    g_assert_cmpint(pef_stat(dst, "secure"), ==, 1);
+    g_assert_cmpint(pef_stat(dst, "shared-pages"), ==, 3);
+    g_assert_cmphex(qtest_spapr_hcall(dst, H_LOGICAL_CI_LOAD, 2, args, rets),
+                    ==, H_SUCCESS);
+    g_assert_cmphex(rets[0], ==, 0xfeedULL);
+    args[1] = 0x203 * PAGE_SIZE;
+    g_assert_cmphex(qtest_spapr_hcall(dst, H_LOGICAL_CI_LOAD, 2, args, rets),
+                    ==, H_SUCCESS);
+    g_assert_cmphex(rets[0], ==, 0);
+    qtest_quit(dst);
+    unlink(uri + strlen("unix:"));
+    rmdir(tmpdir);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+
+    qtest_add_func("spapr-uv/no-ultravisor", test_no_ultravisor);
+    qtest_add_func("spapr-uv/before-esm", test_before_esm);
+    qtest_add_func("spapr-uv/esm-errors", test_esm_errors);
+    qtest_add_func("spapr-uv/esm", test_esm);
+    qtest_add_func("spapr-uv/share-errors", test_share_errors);
+    qtest_add_func("spapr-uv/share-unshare", test_share_unshare);
+    qtest_add_func("spapr-uv/h-random", test_h_random);
+    qtest_add_func("spapr-uv/reset", test_reset);
+    qtest_add_func("spapr-uv/migration", test_migration);
+
+    return g_test_run();
+}
