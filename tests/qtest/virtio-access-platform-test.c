@@ -59,6 +59,7 @@ typedef struct VapDriver {
     QPCIBar legacy_bar;
     bool translate;         /* accepted ACCESS_PLATFORM: hand out IOVAs */
     bool qcow2;             /* the disk is qcow2: no raw file to check */
+    bool secure;            /* secure guest: share rings and buffers */
     uint64_t next_iova;
 
     /* split virtqueue 0 */
@@ -228,6 +229,39 @@ static bool vap_negotiate(VapDriver *d, bool accept)
     return vap_status(d) & VIRTIO_CONFIG_S_FEATURES_OK;
 }
 
+#define UV_ESM              0xF110
+#define UV_SHARE_PAGE       0xF130
+#define UV_PAGE_SHIFT       16          /* pef-guest's default page-size */
+#define UV_PAGE_SIZE        (1ULL << UV_PAGE_SHIFT)
+
+static int64_t pef_stat(QTestState *qts, const char *name)
+{
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'qom-get', 'arguments': "
+                           "{ 'path': '/objects/pef0', "
+                           "'property': 'ultravisor' } }");
+    int64_t val = qdict_get_int(qdict_get_qdict(rsp, "return"), name);
+
+    qobject_unref(rsp);
+    return val;
+}
+
+static void uv_call(VapDriver *d, uint64_t opcode, uint64_t r4, uint64_t r5)
+{
+    uint64_t args[] = { r4, r5 };
+
+    g_assert_cmphex(qtest_spapr_ucall(d->qs->qts, opcode, 2, args, NULL),
+                    ==, opcode == UV_ESM ? r5 : 0);
+}
+
+/* Share the Ultravisor pages holding [gpa, gpa + size) */
+static void uv_share(VapDriver *d, uint64_t gpa, uint64_t size)
+{
+    uint64_t first = gpa >> UV_PAGE_SHIFT;
+    uint64_t last = (gpa + size - 1) >> UV_PAGE_SHIFT;
+
+    uv_call(d, UV_SHARE_PAGE, first, last - first + 1);
+}
+
 static void vap_setup_queue(VapDriver *d)
 {
     QVirtioPCIDevice *vp = &d->vpci;
@@ -261,6 +295,11 @@ static void vap_setup_queue(VapDriver *d)
     qtest_memset(d->qs->qts, d->ring_gpa, 0, ring_pages * TCE_PAGE_SIZE);
     d->page_gpa = guest_alloc(&d->qs->alloc, TCE_PAGE_SIZE);
     g_assert_cmphex(d->page_gpa % TCE_PAGE_SIZE, ==, 0);
+    if (d->secure) {
+        /* before the device can look at them */
+        uv_share(d, d->ring_gpa, ring_pages * TCE_PAGE_SIZE);
+        uv_share(d, d->page_gpa, TCE_PAGE_SIZE);
+    }
 
     d->ring_bus = vap_dma_map(d, d->ring_gpa, ring_pages);
     d->page_bus = vap_dma_map(d, d->page_gpa, 1);
@@ -622,6 +661,76 @@ static void test_savevm_loadvm(void)
     vap_free(&d);
 }
 
+/* --- secure guests: the emulated Ultravisor's gate --------------------- */
+
+/*
+ * A secure guest's device reaches only what the guest shared: I/O through
+ * shared rings and buffers works, a buffer in private memory is neither
+ * copied to the disk nor overwritten, and the refusals are counted.
+ */
+static void check_secure(bool translate)
+{
+    uint8_t secret[SECTOR_SIZE], buf[SECTOR_SIZE], status;
+    VapDriver d = { 0 };
+    uint64_t fdt, secret_gpa, secret_bus;
+    int fd;
+
+    /*
+     * With confidential guest support, devices require ACCESS_PLATFORM
+     * (iommu_platform=on) unless told otherwise: the direct case is a
+     * device that does not offer it.
+     */
+    vap_attach(&d, vap_boot("pseries,confidential-guest-support=pef0",
+                            translate ? NULL : "iommu_platform=off",
+                            "-object pef-guest,id=pef0"), false);
+    fdt = guest_alloc(&d.qs->alloc, 4096);
+    qtest_writel(d.qs->qts, fdt, 0xd00dfeed);
+    uv_call(&d, UV_ESM, 0x400000, fdt);
+    d.secure = true;
+
+    g_assert_true(vap_negotiate(&d, translate));
+    assert_dma_mode(d.qs->qts, translate ? "platform" : "direct");
+    vap_setup_queue(&d);
+    vap_check_io(&d, 10, 0xaa);
+    g_assert_cmpint(pef_stat(d.qs->qts, "denied-reads"), ==, 0);
+    g_assert_cmpint(pef_stat(d.qs->qts, "denied-writes"), ==, 0);
+
+    /* A private buffer, in an Ultravisor page of its own */
+    secret_gpa = QEMU_ALIGN_UP(guest_alloc(&d.qs->alloc, 2 * UV_PAGE_SIZE),
+                               UV_PAGE_SIZE);
+    secret_bus = vap_dma_map(&d, secret_gpa, 1);
+    fill_pattern(secret, 0x5e);
+    qtest_memwrite(d.qs->qts, secret_gpa, secret, SECTOR_SIZE);
+
+    g_assert(vap_blk_request(&d, VIRTIO_BLK_T_OUT, 11, secret_bus, &status));
+    fd = open(disk_path, O_RDONLY);
+    g_assert(fd >= 0);
+    g_assert_cmpint(pread(fd, buf, SECTOR_SIZE, 11 * SECTOR_SIZE), ==,
+                    SECTOR_SIZE);
+    close(fd);
+    g_assert(memcmp(buf, secret, SECTOR_SIZE) != 0);
+    g_assert_cmpint(pef_stat(d.qs->qts, "denied-reads"), >, 0);
+
+    g_assert(vap_blk_request(&d, VIRTIO_BLK_T_IN, 10, secret_bus, &status));
+    qtest_memread(d.qs->qts, secret_gpa, buf, SECTOR_SIZE);
+    g_assert_cmpmem(buf, SECTOR_SIZE, secret, SECTOR_SIZE);
+    g_assert_cmpint(pef_stat(d.qs->qts, "denied-writes"), >, 0);
+
+    /* The device and QEMU keep working with shared memory */
+    vap_check_io(&d, 12, 0xbb);
+    vap_free(&d);
+}
+
+static void test_secure_direct(void)
+{
+    check_secure(false);
+}
+
+static void test_secure_platform(void)
+{
+    check_secure(true);
+}
+
 int main(int argc, char **argv)
 {
     int fd, ret;
@@ -650,6 +759,10 @@ int main(int argc, char **argv)
                    test_migrate_platform);
     qtest_add_func("virtio-access-platform/migrate/direct",
                    test_migrate_direct);
+    qtest_add_func("virtio-access-platform/secure/direct",
+                   test_secure_direct);
+    qtest_add_func("virtio-access-platform/secure/platform",
+                   test_secure_platform);
     if (getenv("QTEST_QEMU_IMG")) {
         qcow2_path = g_strdup_printf("%s.qcow2", disk_path);
         mkqcow2(qcow2_path, 1);
