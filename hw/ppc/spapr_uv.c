@@ -23,7 +23,9 @@
 #include "qemu/bitops.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
-#include "qapi/visitor.h"
+#include "qapi/qapi-commands-machine-target.h"
+#include "monitor/monitor.h"
+#include "monitor/hmp-target.h"
 #include "migration/vmstate.h"
 #include "hw/boards.h"
 #include "hw/ppc/spapr.h"
@@ -208,27 +210,100 @@ void spapr_uv_reset(SpaprUltravisor *uv)
     memset(uv->last_denials, 0, sizeof(uv->last_denials));
 }
 
-/* The Ultravisor's state as a QOM/QMP value: pef-guest's "ultravisor" */
-void spapr_uv_visit_stats(SpaprUltravisor *uv, Visitor *v, const char *name,
-                          Error **errp)
+PefInfo *spapr_uv_info(SpaprUltravisor *uv)
 {
-    bool secure = uv->secure;
+    PefInfo *info = g_new0(PefInfo, 1);
+    PefSharedRangeList **shared_tail = &info->shared;
+    PefDenialList **denial_tail = &info->last_denials;
     uint64_t page_size = 1ULL << uv->page_shift;
-    uint64_t shared = spapr_uv_nr_shared(uv);
-    uint64_t reads = qatomic_read(&uv->denied_reads);
-    uint64_t writes = qatomic_read(&uv->denied_writes);
+    int64_t first, end;
+    unsigned i;
 
-    if (!visit_start_struct(v, name, NULL, 0, errp)) {
+    info->secure = qatomic_read(&uv->secure);
+    info->page_size = page_size;
+    info->shared_pages = spapr_uv_nr_shared(uv);
+    info->denied_reads = qatomic_read(&uv->denied_reads);
+    info->denied_writes = qatomic_read(&uv->denied_writes);
+
+    for (first = find_first_bit(uv->shared, uv->nr_pages);
+         first < uv->nr_pages;
+         first = find_next_bit(uv->shared, uv->nr_pages, end)) {
+        PefSharedRange *range = g_new0(PefSharedRange, 1);
+
+        end = find_next_zero_bit(uv->shared, uv->nr_pages, first);
+        range->start = first * page_size;
+        range->size = (end - first) * page_size;
+        QAPI_LIST_APPEND(shared_tail, range);
+    }
+
+    for (i = 0; i < SPAPR_UV_DENIAL_LOG; i++) {
+        SpaprUvDenial *d = &uv->last_denials[(uv->next_denial + i) %
+                                             SPAPR_UV_DENIAL_LOG];
+        PefDenial *denial;
+
+        if (!d->size) {
+            continue;
+        }
+        denial = g_new0(PefDenial, 1);
+        denial->gpa = d->gpa;
+        denial->size = d->size;
+        denial->write = d->is_write;
+        denial->requester = g_strdup(d->who);
+        QAPI_LIST_APPEND(denial_tail, denial);
+    }
+    return info;
+}
+
+static SpaprUltravisor *spapr_uv_find(Error **errp)
+{
+    SpaprMachineState *spapr = (SpaprMachineState *)
+        object_dynamic_cast(qdev_get_machine(), TYPE_SPAPR_MACHINE);
+
+    if (!spapr || !spapr->uv) {
+        error_setg(errp, "The machine has no emulated Ultravisor "
+                   "(it needs pseries with pef-guest under TCG)");
+        return NULL;
+    }
+    return spapr->uv;
+}
+
+PefInfo *qmp_query_pef(Error **errp)
+{
+    SpaprUltravisor *uv = spapr_uv_find(errp);
+
+    return uv ? spapr_uv_info(uv) : NULL;
+}
+
+void hmp_info_pef(Monitor *mon, const QDict *qdict)
+{
+    Error *err = NULL;
+    SpaprUltravisor *uv = spapr_uv_find(&err);
+    g_autoptr(PefInfo) info = NULL;
+    PefSharedRangeList *range;
+    PefDenialList *denial;
+
+    if (!uv) {
+        monitor_printf(mon, "%s\n", error_get_pretty(err));
+        error_free(err);
         return;
     }
-    if (visit_type_bool(v, "secure", &secure, errp) &&
-        visit_type_uint64(v, "page-size", &page_size, errp) &&
-        visit_type_uint64(v, "shared-pages", &shared, errp) &&
-        visit_type_uint64(v, "denied-reads", &reads, errp) &&
-        visit_type_uint64(v, "denied-writes", &writes, errp)) {
-        visit_check_struct(v, errp);
+    info = spapr_uv_info(uv);
+    monitor_printf(mon, "secure: %s\n", info->secure ? "yes" : "no");
+    monitor_printf(mon, "page size: %" PRIu64 "\n", info->page_size);
+    monitor_printf(mon, "shared pages: %" PRIu64 "\n", info->shared_pages);
+    for (range = info->shared; range; range = range->next) {
+        monitor_printf(mon, "  0x%016" PRIx64 "-0x%016" PRIx64 "\n",
+                       range->value->start,
+                       range->value->start + range->value->size - 1);
     }
-    visit_end_struct(v, NULL);
+    monitor_printf(mon, "denied reads: %" PRIu64 "\n", info->denied_reads);
+    monitor_printf(mon, "denied writes: %" PRIu64 "\n", info->denied_writes);
+    for (denial = info->last_denials; denial; denial = denial->next) {
+        monitor_printf(mon, "  %s of %u bytes at 0x%" PRIx64 " by %s\n",
+                       denial->value->write ? "write" : "read",
+                       denial->value->size, denial->value->gpa,
+                       denial->value->requester);
+    }
 }
 
 static const VMStateDescription vmstate_spapr_uv = {

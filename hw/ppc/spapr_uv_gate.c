@@ -108,6 +108,10 @@ static const MemoryRegionOps spapr_uv_denied_ops = {
         .min_access_size = 1,
         .max_access_size = 8,
     },
+    .impl = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
 };
 
 /* Tell cached translations (vhost, ...) that pages changed hands */

@@ -15,6 +15,7 @@
 #include "qemu/units.h"
 #include "libqtest.h"
 #include "qobject/qdict.h"
+#include "qobject/qlist.h"
 
 #define UV_ESM                  0xF110
 #define UV_SHARE_PAGE           0xF130
@@ -71,6 +72,31 @@ static int64_t pef_stat(QTestState *qts, const char *name)
 
     qobject_unref(rsp);
     return val;
+}
+
+/* query-pef: one shared range, and the last denial where we probed */
+static void check_query_pef(QTestState *qts, uint64_t start, uint64_t size,
+                            uint64_t denied_gpa)
+{
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-pef' }");
+    QDict *info = qdict_get_qdict(rsp, "return");
+    QList *shared = qdict_get_qlist(info, "shared");
+    QList *denials = qdict_get_qlist(info, "last-denials");
+    QDict *range, *denial = NULL;
+    QListEntry *e;
+
+    g_assert_true(qdict_get_bool(info, "secure"));
+    g_assert_cmpint(qlist_size(shared), ==, 1);
+    range = qobject_to(QDict, qlist_peek(shared));
+    g_assert_cmphex(qdict_get_int(range, "start"), ==, start);
+    g_assert_cmphex(qdict_get_int(range, "size"), ==, size);
+    g_assert_cmpint(qlist_size(denials), >, 0);
+    QLIST_FOREACH_ENTRY(denials, e) {
+        denial = qobject_to(QDict, qlist_entry_obj(e));
+    }
+    g_assert_cmphex(qdict_get_int(denial, "gpa"), ==, denied_gpa);
+    g_assert_false(qdict_get_bool(denial, "write"));
+    qobject_unref(rsp);
 }
 
 static QTestState *secure_guest(void)
@@ -182,6 +208,7 @@ static void test_share_unshare(void)
 
     g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, page, 2, NULL), ==, U_SUCCESS);
     g_assert_cmpint(pef_stat(qts, "shared-pages"), ==, 2);
+    check_query_pef(qts, gpa, 2 * PAGE_SIZE, gpa + 8);
     g_assert_cmphex(qtest_readq(qts, gpa + 8), ==, 0);
 
     /* Shared: the hypervisor sees what the guest writes */

@@ -11,6 +11,7 @@
 
 #include "exec/memory.h"
 #include "target/ppc/cpu.h"
+#include "qapi/qapi-types-machine-target.h"
 
 typedef struct SpaprMachineState SpaprMachineState;
 
@@ -98,8 +99,7 @@ void spapr_uv_ultracall(PPCVirtualHypervisor *vhyp, PowerPCCPU *cpu);
 void spapr_uv_do_ultracall(SpaprUltravisor *uv, PowerPCCPU *cpu);
 bool spapr_uv_page_shared(SpaprUltravisor *uv, hwaddr gpa);
 uint64_t spapr_uv_nr_shared(SpaprUltravisor *uv);
-void spapr_uv_visit_stats(SpaprUltravisor *uv, Visitor *v, const char *name,
-                          Error **errp);
+PefInfo *spapr_uv_info(SpaprUltravisor *uv);
 
 /* spapr_uv_gate.c */
 void spapr_uv_gate_init(SpaprUltravisor *uv, MemoryRegion *ram);
