@@ -56,6 +56,7 @@ deps:
 
 guest-assets:
 	build-aux/fetch-guest-assets
+	build-aux/fetch-secure-kernel
 
 check: build guest-assets
 	build-aux/run-tests --meson $(MESON) --obj $(QEMU_OBJ) --src $(QEMU_SRC) \

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+#
+# Boot a Linux kernel built with CONFIG_PPC_SVM as a secure guest on
+# pseries with the emulated Ultravisor (pef-guest under TCG):
+#
+#  - svm=on swiotlb=force: the guest enters secure mode (svm reads 1),
+#    bounces its DMA through swiotlb in shared memory, and virtio-blk,
+#    virtio-net and virtio-rng work; the Ultravisor refused nothing and
+#    the guest shares pages;
+#  - svm=on alone: Linux 6.12 then has no swiotlb pool and hands its
+#    devices private addresses; the Ultravisor must refuse and count
+#    those accesses, and QEMU must keep running;
+#  - no svm=on: the same kernel boots as a normal guest.
+#
+# The guest comes from build-aux/fetch-secure-kernel; pass it in
+# PSERIES_SVM_KERNEL and PSERIES_SVM_INITRD.
+#
+# SPDX-License-Identifier: GPL-2.0-or-later
+
+import time
+import uuid
+
+from qemu_test import QemuSystemTest
+from pseries_guest import PseriesGuestTest, DATA_OFFSET, DATA_SIZE
+
+SECURE_MACHINE = ('-machine', 'confidential-guest-support=pef0',
+                  '-object', 'pef-guest,id=pef0')
+
+
+class PseriesSecureGuest(PseriesGuestTest):
+
+    KERNEL_ENV = ('PSERIES_SVM_KERNEL', 'PSERIES_SVM_INITRD')
+    ASSETS_SCRIPT = 'build-aux/fetch-secure-kernel'
+    READY = 'PSERIES-SVM-GUEST-READY'
+    MEMORY = '2G'
+
+    def pef(self):
+        info = self.vm.cmd('query-pef')
+        self.log.info('query-pef: %s', info)
+        return info
+
+    def _svm(self):
+        return self.guest('cat /sys/devices/system/cpu/svm')[-1].strip()
+
+    # svm=on swiotlb=force: a working secure guest
+    def test_secure_swiotlb(self):
+        self._boot('pseries', 'svm=on swiotlb=force', SECURE_MACHINE)
+        self.assertEqual(self._svm(), '1', 'the guest is not secure')
+        dmesg = '\n'.join(self.guest('dmesg'))
+        self.assertIn('system is using DMA bounce buffers', dmesg,
+                      'swiotlb is not bouncing the secure guest\'s DMA')
+        token = f'pseries-svm-{uuid.uuid4().hex[:12]}'
+        pattern = self._check_blk(token)
+        self._check_net(token)
+        self._check_rng()
+
+        info = self.pef()
+        self.assertTrue(info['secure'])
+        self.assertGreater(info['shared-pages'], 0)
+        self.assertEqual(info['denied-reads'], 0,
+                         f'refused reads: {info["last-denials"]}')
+        self.assertEqual(info['denied-writes'], 0,
+                         f'refused writes: {info["last-denials"]}')
+
+        self._power_off()
+        with open(self.disk, 'rb') as f:
+            f.seek(DATA_OFFSET)
+            self.assertEqual(f.read(DATA_SIZE), pattern,
+                             'the disk image does not hold what the secure '
+                             'guest wrote')
+
+    # svm=on alone: DMA to private pages, refused and counted
+    def test_secure_no_swiotlb(self):
+        kernel, initrd = self._guest_assets()
+        self.disk = self.scratch_file('disk.raw')
+        with open(self.disk, 'wb') as f:
+            f.truncate(16 << 20)
+        self.set_machine('pseries')
+        # Nobody reads the console here: send it to a file, not a socket
+        # that would fill up and block the guest (and QEMU with it)
+        console = self.scratch_file('console.txt')
+        self.vm.add_args('-serial', f'file:{console}',
+                         '-accel', 'tcg', '-machine', 'x-vof=on',
+                         '-m', self.MEMORY, '-nodefaults', *SECURE_MACHINE,
+                         '-kernel', kernel, '-initrd', initrd,
+                         '-append', 'console=hvc0 svm=on',
+                         '-drive', f'file={self.disk},format=raw,if=none,'
+                                   'id=disk0',
+                         '-device', 'virtio-blk-pci,drive=disk0',
+                         '-device', 'virtio-rng-pci')
+        self.vm.launch()
+        deadline = time.monotonic() + 300
+        while True:
+            info = self.pef()
+            if info['denied-reads'] + info['denied-writes'] > 0:
+                break
+            self.assertLess(time.monotonic(), deadline,
+                            'no refused DMA although the guest has no '
+                            'swiotlb pool')
+            time.sleep(1)
+        self.assertTrue(info['secure'])
+        self.assertTrue(info['last-denials'])
+        # QEMU survived and the guest still runs
+        self.assertEqual(self.vm.cmd('query-status')['status'], 'running')
+        self.vm.shutdown()
+
+    # without svm=on the same kernel is a normal guest
+    def test_not_secure(self):
+        self._boot('pseries', '', SECURE_MACHINE)
+        self.assertEqual(self._svm(), '0', 'the guest is secure')
+        token = f'pseries-svm-{uuid.uuid4().hex[:12]}'
+        self._check_blk(token)
+        self._check_net(token)
+        self.assertFalse(self.pef()['secure'])
+        self._power_off()
+
+
+if __name__ == '__main__':
+    QemuSystemTest.main()
