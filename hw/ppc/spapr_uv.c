@@ -27,6 +27,7 @@
 #include "monitor/monitor.h"
 #include "monitor/hmp-target.h"
 #include "migration/vmstate.h"
+#include "block/block-global-state.h"
 #include "hw/boards.h"
 #include "hw/ppc/spapr.h"
 #include "hw/ppc/spapr_uv.h"
@@ -59,6 +60,17 @@ static void spapr_uv_zero_page(SpaprUltravisor *uv, uint64_t page)
 
     memset(memory_region_get_ram_ptr(uv->ram) + offset, 0, size);
     memory_region_set_dirty(uv->ram, offset, size);
+}
+
+/*
+ * A device may hold a direct mapping of a page for DMA in flight (block
+ * I/O maps guest buffers for the duration of a request).  Before a page
+ * goes back to the guest's private memory, let such DMA finish, so that
+ * nothing the hypervisor side does can land in it afterwards.
+ */
+static void spapr_uv_drain_dma(void)
+{
+    bdrv_drain_all();
 }
 
 static target_ulong spapr_uv_esm(SpaprUltravisor *uv, PowerPCCPU *cpu)
@@ -115,6 +127,9 @@ static target_ulong spapr_uv_share(SpaprUltravisor *uv, PowerPCCPU *cpu,
     if (!npages || gfn >= uv->nr_pages || npages > uv->nr_pages - gfn) {
         return U_P2;
     }
+    if (!share) {
+        spapr_uv_drain_dma();
+    }
     for (i = gfn; i < gfn + npages; i++) {
         if (share && !test_bit(i, uv->shared)) {
             /* The hypervisor gets a zeroed page, never the secure data */
@@ -137,6 +152,7 @@ static target_ulong spapr_uv_unshare_all(SpaprUltravisor *uv,
     if (!uv->secure || !(cpu->env.msr & R_MSR_S_MASK)) {
         return U_PERMISSION;
     }
+    spapr_uv_drain_dma();
     for (page = find_first_bit(uv->shared, uv->nr_pages);
          page < uv->nr_pages;
          page = find_next_bit(uv->shared, uv->nr_pages, page + 1)) {

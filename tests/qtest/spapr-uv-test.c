@@ -254,6 +254,27 @@ static void test_h_random(void)
     qtest_quit(qts);
 }
 
+/* stop-on-violation: the first refused access stops the VM */
+static void test_stop_on_violation(void)
+{
+    QTestState *qts = qtest_init(
+        "-machine pseries,confidential-guest-support=pef0 "
+        "-object pef-guest,id=pef0,stop-on-violation=on -m 512M");
+    uint64_t args[] = { 8, 0x100 * PAGE_SIZE };
+    QDict *rsp;
+
+    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
+    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==, FDT_ADDR);
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, NULL),
+                    ==, H_SUCCESS);
+    qtest_qmp_eventwait(qts, "STOP");
+    rsp = qtest_qmp(qts, "{ 'execute': 'query-status' }");
+    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(rsp, "return"), "status"),
+                    ==, "paused");
+    qobject_unref(rsp);
+    qtest_quit(qts);
+}
+
 /* A machine reset leaves secure mode and opens all of RAM again */
 static void test_reset(void)
 {
@@ -320,6 +341,7 @@ int main(int argc, char **argv)
     qtest_add_func("spapr-uv/share-errors", test_share_errors);
     qtest_add_func("spapr-uv/share-unshare", test_share_unshare);
     qtest_add_func("spapr-uv/h-random", test_h_random);
+    qtest_add_func("spapr-uv/stop-on-violation", test_stop_on_violation);
     qtest_add_func("spapr-uv/reset", test_reset);
     qtest_add_func("spapr-uv/migration", test_migration);
 

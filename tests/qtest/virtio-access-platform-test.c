@@ -133,14 +133,16 @@ static uint64_t vap_dma_map(VapDriver *d, uint64_t gpa, int pages)
 /* --- device setup ----------------------------------------------------- */
 
 static QOSState *vap_boot_disk(const char *machine, const char *dev_opts,
-                               const char *extra, bool qcow2)
+                               const char *extra, bool qcow2,
+                               const char *drive_opts)
 {
     return qtest_spapr_boot("-machine %s "
-                            "-drive if=none,id=d0,file=%s,format=%s "
+                            "-drive if=none,id=d0,file=%s,format=%s%s "
                             "-device virtio-blk-pci,id=vblk,drive=d0,"
                             "addr=%d.0%s%s %s",
                             machine, qcow2 ? qcow2_path : disk_path,
-                            qcow2 ? "qcow2" : "raw", VBLK_SLOT,
+                            qcow2 ? "qcow2" : "raw",
+                            drive_opts ? drive_opts : "", VBLK_SLOT,
                             dev_opts ? "," : "", dev_opts ? dev_opts : "",
                             extra ? extra : "");
 }
@@ -148,7 +150,7 @@ static QOSState *vap_boot_disk(const char *machine, const char *dev_opts,
 static QOSState *vap_boot(const char *machine, const char *dev_opts,
                           const char *extra)
 {
-    return vap_boot_disk(machine, dev_opts, extra, false);
+    return vap_boot_disk(machine, dev_opts, extra, false, NULL);
 }
 
 static void vap_attach(VapDriver *d, QOSState *qs, bool legacy)
@@ -231,6 +233,7 @@ static bool vap_negotiate(VapDriver *d, bool accept)
 
 #define UV_ESM              0xF110
 #define UV_SHARE_PAGE       0xF130
+#define UV_UNSHARE_PAGE     0xF134
 #define UV_PAGE_SHIFT       16          /* pef-guest's default page-size */
 #define UV_PAGE_SIZE        (1ULL << UV_PAGE_SHIFT)
 
@@ -355,12 +358,10 @@ static void vap_kick(VapDriver *d)
  * buffer at bus address @data_bus.  Returns false if the device did not
  * complete it, else true with the virtio-blk status in *@status.
  */
-static bool vap_blk_request(VapDriver *d, uint32_t type, uint64_t sector,
-                            uint64_t data_bus, uint8_t *status)
+static void vap_blk_submit(VapDriver *d, uint32_t type, uint64_t sector,
+                           uint64_t data_bus)
 {
     uint64_t avail = d->ring_gpa + d->avail_off;
-    uint64_t used = d->ring_gpa + d->used_off;
-    gint64 start = g_get_monotonic_time();
 
     vap_write(d, d->page_gpa + HDR_OFF, type, 4);
     vap_write(d, d->page_gpa + HDR_OFF + 4, 0, 4);
@@ -376,6 +377,13 @@ static bool vap_blk_request(VapDriver *d, uint32_t type, uint64_t sector,
     d->avail_idx++;
     vap_write(d, avail + 2, d->avail_idx, 2);
     vap_kick(d);
+}
+
+/* Wait for the request in flight; false if the device did not complete it */
+static bool vap_blk_wait(VapDriver *d, uint8_t *status)
+{
+    uint64_t used = d->ring_gpa + d->used_off;
+    gint64 start = g_get_monotonic_time();
 
     while (vap_read(d, used + 2, 2) == d->used_idx) {
         if (g_get_monotonic_time() - start > IO_TIMEOUT_US ||
@@ -389,6 +397,13 @@ static bool vap_blk_request(VapDriver *d, uint32_t type, uint64_t sector,
     d->used_idx++;
     *status = qtest_readb(d->qs->qts, d->page_gpa + STATUS_OFF);
     return true;
+}
+
+static bool vap_blk_request(VapDriver *d, uint32_t type, uint64_t sector,
+                            uint64_t data_bus, uint8_t *status)
+{
+    vap_blk_submit(d, type, sector, data_bus);
+    return vap_blk_wait(d, status);
 }
 
 static void fill_pattern(uint8_t *buf, uint8_t seed)
@@ -639,7 +654,7 @@ static void test_savevm_loadvm(void)
     VapDriver d = { 0 };
     g_autofree char *out = NULL;
 
-    vap_attach(&d, vap_boot_disk("pseries", NULL, NULL, true), false);
+    vap_attach(&d, vap_boot_disk("pseries", NULL, NULL, true, NULL), false);
     d.qcow2 = true;
     g_assert_true(vap_negotiate(&d, true));
     vap_setup_queue(&d);
@@ -721,6 +736,44 @@ static void check_secure(bool translate)
     vap_free(&d);
 }
 
+/*
+ * Unsharing a page while the device still has a read in flight into it:
+ * the data must not land in what is now private memory.  The drive is
+ * throttled so that the read is still pending when the guest unshares.
+ */
+static void test_secure_unshare_in_flight(void)
+{
+    uint8_t buf[SECTOR_SIZE], zero[SECTOR_SIZE] = { 0 }, status;
+    VapDriver d = { 0 };
+    uint64_t fdt;
+
+    vap_attach(&d, vap_boot_disk("pseries,confidential-guest-support=pef0",
+                                 "iommu_platform=off",
+                                 "-object pef-guest,id=pef0", false,
+                                 ",throttling.bps-read=512"), false);
+    fdt = guest_alloc(&d.qs->alloc, 4096);
+    qtest_writel(d.qs->qts, fdt, 0xd00dfeed);
+    uv_call(&d, UV_ESM, 0x400000, fdt);
+    d.secure = true;
+    g_assert_true(vap_negotiate(&d, false));
+    vap_setup_queue(&d);
+    /* Write a sector and read it back: that uses up the read budget */
+    vap_check_io(&d, 20, 0xcc);
+
+    qtest_memset(d.qs->qts, d.page_gpa + DATA_OFF, 0, SECTOR_SIZE);
+    vap_blk_submit(&d, VIRTIO_BLK_T_IN, 20, d.page_bus + DATA_OFF);
+    /* still in flight: held back by throttling */
+    g_assert_cmpuint(vap_read(&d, d.ring_gpa + d.used_off + 2, 2), ==,
+                     d.used_idx);
+    uv_call(&d, UV_UNSHARE_PAGE, d.page_gpa >> UV_PAGE_SHIFT, 1);
+    qtest_clock_step(d.qs->qts, 2000000000LL);   /* 2 s */
+    /* The request completes, and wrote nothing into the private page */
+    g_assert(vap_blk_wait(&d, &status));
+    qtest_memread(d.qs->qts, d.page_gpa + DATA_OFF, buf, SECTOR_SIZE);
+    g_assert_cmpmem(buf, SECTOR_SIZE, zero, SECTOR_SIZE);
+    vap_free(&d);
+}
+
 static void test_secure_direct(void)
 {
     check_secure(false);
@@ -763,6 +816,8 @@ int main(int argc, char **argv)
                    test_secure_direct);
     qtest_add_func("virtio-access-platform/secure/platform",
                    test_secure_platform);
+    qtest_add_func("virtio-access-platform/secure/unshare-in-flight",
+                   test_secure_unshare_in_flight);
     if (getenv("QTEST_QEMU_IMG")) {
         qcow2_path = g_strdup_printf("%s.qcow2", disk_path);
         mkqcow2(qcow2_path, 1);
