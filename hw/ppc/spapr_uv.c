@@ -253,7 +253,8 @@ PefInfo *spapr_uv_info(SpaprUltravisor *uv)
     }
 
     for (i = 0; i < SPAPR_UV_DENIAL_LOG; i++) {
-        SpaprUvDenial *d = &uv->last_denials[(uv->next_denial + i) %
+        unsigned next = qatomic_read(&uv->next_denial);
+        SpaprUvDenial *d = &uv->last_denials[(next + i) %
                                              SPAPR_UV_DENIAL_LOG];
         PefDenial *denial;
 

@@ -49,7 +49,8 @@ static IOMMUTLBEntry spapr_uv_gate_translate(IOMMUMemoryRegion *iommu,
 static void spapr_uv_gate_deny(SpaprUltravisor *uv, hwaddr gpa,
                                unsigned size, bool is_write)
 {
-    SpaprUvDenial *d = &uv->last_denials[uv->next_denial];
+    unsigned slot = qatomic_fetch_inc(&uv->next_denial) % SPAPR_UV_DENIAL_LOG;
+    SpaprUvDenial *d = &uv->last_denials[slot];
     uint64_t n;
 
     /* Accesses from the hypervisor side can come from any thread */
@@ -66,7 +67,6 @@ static void spapr_uv_gate_deny(SpaprUltravisor *uv, hwaddr gpa,
     } else {
         pstrcpy(d->who, sizeof(d->who), "io");
     }
-    uv->next_denial = (uv->next_denial + 1) % SPAPR_UV_DENIAL_LOG;
 
     trace_spapr_uv_denied(gpa, size, is_write ? "write" : "read", d->who);
     /* Rate limit: the first 16, then each power of two */
