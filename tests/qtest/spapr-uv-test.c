@@ -275,6 +275,76 @@ static void test_stop_on_violation(void)
     qtest_quit(qts);
 }
 
+#define KVMPPC_H_RTAS               0xf000
+#define RTAS_GET_TIME_OF_DAY        0x2001
+#define RTAS_IBM_GET_SYSTEM_PARAMETER 0x2008
+#define RTAS_SYSPARM_SPLPAR_CHARACTERISTICS 20
+
+/* A struct rtas_args in guest memory: token, nargs, nret, args, rets */
+static void rtas_args(QTestState *qts, uint64_t gpa, uint32_t token,
+                      uint32_t nargs, uint32_t nret, const uint32_t *args)
+{
+    uint32_t i;
+
+    qtest_writel(qts, gpa, token);
+    qtest_writel(qts, gpa + 4, nargs);
+    qtest_writel(qts, gpa + 8, nret);
+    for (i = 0; i < nargs; i++) {
+        qtest_writel(qts, gpa + 12 + 4 * i, args ? args[i] : 0);
+    }
+    for (i = 0; i < nret; i++) {
+        qtest_writel(qts, gpa + 12 + 4 * (nargs + i), 0xdeadbeef);
+    }
+}
+
+/*
+ * H_RTAS from a secure guest: the Ultravisor bounces the argument block
+ * and the buffer through its own pages, so RTAS works on private memory
+ * without the hypervisor touching it.
+ */
+static void test_rtas_bounce(void)
+{
+    QTestState *qts = secure_guest();
+    uint64_t args_gpa = 0x300 * PAGE_SIZE, buf = 0x301 * PAGE_SIZE;
+    uint64_t hargs[] = { args_gpa };
+    uint32_t sysparm[] = { RTAS_SYSPARM_SPLPAR_CHARACTERISTICS, buf, 1024 };
+    char text[64] = { 0 };
+
+    rtas_args(qts, args_gpa, RTAS_GET_TIME_OF_DAY, 0, 8, NULL);
+    g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
+                    ==, H_SUCCESS);
+    g_assert_cmpuint(qtest_readl(qts, args_gpa + 12), ==, 0);     /* status */
+    g_assert_cmpuint(qtest_readl(qts, args_gpa + 16), >=, 2026);  /* year */
+
+    qtest_memset(qts, buf, 0, 1024);
+    rtas_args(qts, args_gpa, RTAS_IBM_GET_SYSTEM_PARAMETER, 3, 1, sysparm);
+    g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
+                    ==, H_SUCCESS);
+    g_assert_cmpuint(qtest_readl(qts, args_gpa + 24), ==, 0);
+    qtest_memread(qts, buf + 2, text, sizeof(text) - 1);
+    g_assert(g_str_has_prefix(text, "MaxEntCap="));
+    g_assert_cmpint(pef_stat(qts, "denied-reads"), ==, 0);
+    g_assert_cmpint(pef_stat(qts, "denied-writes"), ==, 0);
+
+    /* Too large to bounce: the hypervisor's write is refused */
+    sysparm[2] = 8192;
+    qtest_memset(qts, buf, 0, 64);
+    rtas_args(qts, args_gpa, RTAS_IBM_GET_SYSTEM_PARAMETER, 3, 1, sysparm);
+    g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
+                    ==, H_SUCCESS);
+    g_assert_cmphex(qtest_readq(qts, buf), ==, 0);
+    g_assert_cmpint(pef_stat(qts, "denied-writes"), >, 0);
+
+    /* A bad argument block */
+    rtas_args(qts, args_gpa, RTAS_GET_TIME_OF_DAY, 20, 1, NULL);
+    g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
+                    ==, (uint64_t)-4);                          /* H_PARAMETER */
+    hargs[0] = RAM_SIZE + PAGE_SIZE;
+    g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
+                    ==, (uint64_t)-4);
+    qtest_quit(qts);
+}
+
 /* A machine reset leaves secure mode and opens all of RAM again */
 static void test_reset(void)
 {
@@ -341,6 +411,7 @@ int main(int argc, char **argv)
     qtest_add_func("spapr-uv/share-errors", test_share_errors);
     qtest_add_func("spapr-uv/share-unshare", test_share_unshare);
     qtest_add_func("spapr-uv/h-random", test_h_random);
+    qtest_add_func("spapr-uv/rtas-bounce", test_rtas_bounce);
     qtest_add_func("spapr-uv/stop-on-violation", test_stop_on_violation);
     qtest_add_func("spapr-uv/reset", test_reset);
     qtest_add_func("spapr-uv/migration", test_migration);
