@@ -14,6 +14,7 @@
 #include "qemu/osdep.h"
 #include "qemu/units.h"
 #include "libqtest.h"
+#include "libqos/libqos.h"
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
 
@@ -400,6 +401,43 @@ static void test_migration(void)
     rmdir(tmpdir);
 }
 
+/* savevm/loadvm brings back the secure state and the shared set */
+static void test_savevm_loadvm(void)
+{
+    g_autofree char *img = g_strdup_printf("%s/spapr-uv-XXXXXX.qcow2",
+                                           g_get_tmp_dir());
+    g_autofree char *cmdline = NULL;
+    QTestState *qts;
+    char *out;
+    int fd;
+
+    fd = g_mkstemp(img);
+    g_assert(fd >= 0);
+    close(fd);
+    mkqcow2(img, 1);
+    cmdline = g_strdup_printf("%s -drive if=none,id=d0,file=%s,format=qcow2",
+                              pef_args, img);
+    qts = qtest_init(cmdline);
+    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
+    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==, FDT_ADDR);
+    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, 0x200, 2, NULL), ==, U_SUCCESS);
+
+    out = qtest_hmp(qts, "savevm uv");
+    g_assert_cmpstr(out, ==, "");
+    g_free(out);
+    g_assert_cmphex(ucall(qts, UV_UNSHARE_ALL_PAGES, 0, 0, NULL), ==,
+                    U_SUCCESS);
+    g_assert_cmpint(pef_stat(qts, "shared-pages"), ==, 0);
+
+    out = qtest_hmp(qts, "loadvm uv");
+    g_assert_cmpstr(out, ==, "");
+    g_free(out);
+    g_assert_cmpint(pef_stat(qts, "secure"), ==, 1);
+    g_assert_cmpint(pef_stat(qts, "shared-pages"), ==, 2);
+    qtest_quit(qts);
+    unlink(img);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -415,6 +453,9 @@ int main(int argc, char **argv)
     qtest_add_func("spapr-uv/stop-on-violation", test_stop_on_violation);
     qtest_add_func("spapr-uv/reset", test_reset);
     qtest_add_func("spapr-uv/migration", test_migration);
+    if (getenv("QTEST_QEMU_IMG")) {
+        qtest_add_func("spapr-uv/savevm-loadvm", test_savevm_loadvm);
+    }
 
     return g_test_run();
 }
