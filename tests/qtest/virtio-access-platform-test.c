@@ -19,6 +19,8 @@
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
 #include "qemu/units.h"
+#include <poll.h>
+#include <sys/socket.h>
 #include "libqtest.h"
 #include "qobject/qdict.h"
 #include "libqos/libqos-spapr.h"
@@ -60,6 +62,8 @@ typedef struct VapDriver {
     bool translate;         /* accepted ACCESS_PLATFORM: hand out IOVAs */
     bool qcow2;             /* the disk is qcow2: no raw file to check */
     bool secure;            /* secure guest: share rings and buffers */
+    int slot;               /* PCI slot, VBLK_SLOT if 0 */
+    uint16_t queue;         /* the one virtqueue we drive */
     uint64_t next_iova;
 
     /* split virtqueue 0 */
@@ -155,7 +159,9 @@ static QOSState *vap_boot(const char *machine, const char *dev_opts,
 
 static void vap_attach(VapDriver *d, QOSState *qs, bool legacy)
 {
-    QPCIAddress addr = { .devfn = QPCI_DEVFN(VBLK_SLOT, 0) };
+    QPCIAddress addr = {
+        .devfn = QPCI_DEVFN(d->slot ? d->slot : VBLK_SLOT, 0)
+    };
 
     d->qs = qs;
     d->legacy = legacy;
@@ -275,10 +281,11 @@ static void vap_setup_queue(VapDriver *d)
     d->avail_idx = d->used_idx = 0;
 
     if (d->legacy) {
-        qpci_io_writew(vp->pdev, d->legacy_bar, VIRTIO_PCI_QUEUE_SEL, 0);
+        qpci_io_writew(vp->pdev, d->legacy_bar, VIRTIO_PCI_QUEUE_SEL,
+                       d->queue);
         d->num = qpci_io_readw(vp->pdev, d->legacy_bar, VIRTIO_PCI_QUEUE_NUM);
     } else {
-        d->vdev->bus->queue_select(d->vdev, 0);
+        d->vdev->bus->queue_select(d->vdev, d->queue);
         qpci_io_writew(vp->pdev, vp->bar, vp->common_cfg_offset +
                        offsetof(struct virtio_pci_common_cfg, queue_size),
                        MODERN_QUEUE_SIZE);
@@ -350,7 +357,7 @@ static void vap_kick(VapDriver *d)
 {
     QPCIBar bar = d->legacy ? d->legacy_bar : d->vpci.bar;
 
-    qpci_io_writew(d->vpci.pdev, bar, d->notify_off, 0);
+    qpci_io_writew(d->vpci.pdev, bar, d->notify_off, d->queue);
 }
 
 /*
@@ -774,6 +781,84 @@ static void test_secure_unshare_in_flight(void)
     vap_free(&d);
 }
 
+/* --- virtio-net transmit ------------------------------------------------ */
+
+#define VNET_SLOT           5
+#define VNET_TX_QUEUE       1
+#define VNET_HDR_LEN        12      /* struct virtio_net_hdr_mrg_rxbuf */
+#define VNET_PAYLOAD        64
+
+/* Send one frame (header + payload at @bus) and return what the peer got */
+static ssize_t vap_net_tx(VapDriver *d, int peer, uint64_t bus,
+                          uint8_t *frame)
+{
+    uint64_t avail = d->ring_gpa + d->avail_off;
+    uint32_t len_be;
+    struct pollfd pfd = { .fd = peer, .events = POLLIN };
+
+    vap_desc(d, 0, bus, VNET_HDR_LEN + VNET_PAYLOAD, 0, 0);
+    vap_write(d, avail + 4 + 2 * (d->avail_idx % d->num), 0, 2);
+    d->avail_idx++;
+    vap_write(d, avail + 2, d->avail_idx, 2);
+    vap_kick(d);
+
+    /* The socket backend frames each packet with a 32-bit length */
+    g_assert_cmpint(poll(&pfd, 1, 5000), ==, 1);
+    g_assert_cmpint(recv(peer, &len_be, 4, MSG_WAITALL), ==, 4);
+    g_assert_cmpuint(be32_to_cpu(len_be), ==, VNET_PAYLOAD);
+    return recv(peer, frame, VNET_PAYLOAD, MSG_WAITALL);
+}
+
+/*
+ * A secure guest's virtio-net, without ACCESS_PLATFORM: a frame in shared
+ * memory goes out as it is; one in private memory must not reach the
+ * network backend.
+ */
+static void test_secure_net(void)
+{
+    uint8_t secret[SECTOR_SIZE], frame[VNET_PAYLOAD];
+    VapDriver d = { .slot = VNET_SLOT, .queue = VNET_TX_QUEUE };
+    uint64_t fdt, secret_gpa;
+    int sv[2];
+
+    g_assert_cmpint(socketpair(PF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
+    vap_attach(&d, qtest_spapr_boot(
+        "-machine pseries,confidential-guest-support=pef0 "
+        "-object pef-guest,id=pef0 -netdev socket,fd=%d,id=n0 "
+        "-device virtio-net-pci,netdev=n0,addr=%d.0,iommu_platform=off",
+        sv[1], VNET_SLOT), false);
+    close(sv[1]);
+    fdt = guest_alloc(&d.qs->alloc, 4096);
+    qtest_writel(d.qs->qts, fdt, 0xd00dfeed);
+    uv_call(&d, UV_ESM, 0x400000, fdt);
+    d.secure = true;
+    g_assert_true(vap_negotiate(&d, false));
+    vap_setup_queue(&d);
+
+    /* shared: the frame goes out */
+    fill_pattern(secret, 0x3c);
+    qtest_memset(d.qs->qts, d.page_gpa, 0, VNET_HDR_LEN);
+    qtest_memwrite(d.qs->qts, d.page_gpa + VNET_HDR_LEN, secret,
+                   VNET_PAYLOAD);
+    g_assert_cmpint(vap_net_tx(&d, sv[0], d.page_bus, frame), ==,
+                    VNET_PAYLOAD);
+    g_assert_cmpmem(frame, VNET_PAYLOAD, secret, VNET_PAYLOAD);
+
+    /* private: not a byte of it reaches the backend */
+    secret_gpa = QEMU_ALIGN_UP(guest_alloc(&d.qs->alloc, 2 * UV_PAGE_SIZE),
+                               UV_PAGE_SIZE);
+    qtest_memset(d.qs->qts, secret_gpa, 0, VNET_HDR_LEN);
+    qtest_memwrite(d.qs->qts, secret_gpa + VNET_HDR_LEN, secret,
+                   VNET_PAYLOAD);
+    g_assert_cmpint(vap_net_tx(&d, sv[0], secret_gpa, frame), ==,
+                    VNET_PAYLOAD);
+    g_assert(memcmp(frame, secret, VNET_PAYLOAD) != 0);
+    g_assert_cmpint(pef_stat(d.qs->qts, "denied-reads"), >, 0);
+
+    close(sv[0]);
+    vap_free(&d);
+}
+
 static void test_secure_direct(void)
 {
     check_secure(false);
@@ -818,6 +903,7 @@ int main(int argc, char **argv)
                    test_secure_platform);
     qtest_add_func("virtio-access-platform/secure/unshare-in-flight",
                    test_secure_unshare_in_flight);
+    qtest_add_func("virtio-access-platform/secure/net", test_secure_net);
     if (getenv("QTEST_QEMU_IMG")) {
         qcow2_path = g_strdup_printf("%s.qcow2", disk_path);
         mkqcow2(qcow2_path, 1);
