@@ -163,6 +163,17 @@ target_ulong spapr_uv_hypercall(SpaprMachineState *spapr, PowerPCCPU *cpu,
         return H_FUNCTION;
     case KVMPPC_H_RTAS:
         return spapr_uv_reflect_rtas(uv, cpu, args);
+    case KVMPPC_H_SET_PARTITION_TABLE:
+    case KVMPPC_H_ENTER_NESTED:
+    case KVMPPC_H_TLB_INVALIDATE:
+    case KVMPPC_H_COPY_TOFROM_GUEST:
+    case H_GUEST_GET_CAPABILITIES ... H_GUEST_DELETE:
+        /*
+         * No nested guests in a secure guest: the nested-HV code accesses
+         * guest memory as the vCPU does, which the gate would not see.
+         */
+        trace_spapr_uv_hcall_refused(opcode);
+        return H_FUNCTION;
     default:
         return spapr_hypercall(cpu, opcode, args);
     }

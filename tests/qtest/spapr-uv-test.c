@@ -252,6 +252,9 @@ static void test_h_random(void)
     qts = secure_guest();
     g_assert_cmphex(qtest_spapr_hcall(qts, H_RANDOM, 0, NULL, NULL), ==,
                     H_FUNCTION);
+    /* and nested guests: H_ENTER_NESTED */
+    g_assert_cmphex(qtest_spapr_hcall(qts, 0xf804, 0, NULL, NULL), ==,
+                    H_FUNCTION);
     qtest_quit(qts);
 }
 
