@@ -224,6 +224,14 @@ class PseriesGuestTest(QemuSystemTest):
                       'guest read back different data from /dev/vda')
         return pattern
 
+    def _check_disk_image(self, pattern):
+        """After power-off: the image holds what _check_blk() wrote"""
+        with open(self.disk, 'rb') as f:
+            f.seek(DATA_OFFSET)
+            self.assertEqual(f.read(DATA_SIZE), pattern,
+                             'the disk image does not hold what the guest '
+                             'wrote')
+
     def _check_net(self, token):
         message = f'hello-from-{token}'
         sink = TcpSink(COMMAND_TIMEOUT)

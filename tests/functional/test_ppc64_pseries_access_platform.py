@@ -19,8 +19,8 @@
 import uuid
 
 from qemu_test import QemuSystemTest
-from pseries_guest import (PseriesGuestTest, DATA_OFFSET, DATA_SIZE,
-                           VIRTIO_F_ACCESS_PLATFORM, VIRTIO_F_VERSION_1)
+from pseries_guest import (PseriesGuestTest, VIRTIO_F_ACCESS_PLATFORM,
+                           VIRTIO_F_VERSION_1)
 
 
 class PseriesAccessPlatform(PseriesGuestTest):
@@ -42,11 +42,7 @@ class PseriesAccessPlatform(PseriesGuestTest):
         self.log.debug('guest dmesg:\n%s', '\n'.join(self.guest('dmesg')))
 
         self._power_off()
-        with open(self.disk, 'rb') as f:
-            f.seek(DATA_OFFSET)
-            self.assertEqual(f.read(DATA_SIZE), pattern,
-                             'the disk image does not hold what the guest '
-                             'wrote')
+        self._check_disk_image(pattern)
 
         # Feature bits last, so that I/O was checked whatever they are
         for name, (features, driver) in sorted(devs.items()):

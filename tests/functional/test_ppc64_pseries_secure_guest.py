@@ -21,7 +21,7 @@ import time
 import uuid
 
 from qemu_test import QemuSystemTest
-from pseries_guest import PseriesGuestTest, DATA_OFFSET, DATA_SIZE
+from pseries_guest import PseriesGuestTest
 
 SECURE_MACHINE = ('-machine', 'confidential-guest-support=pef0',
                   '-object', 'pef-guest,id=pef0')
@@ -63,11 +63,7 @@ class PseriesSecureGuest(PseriesGuestTest):
                          f'refused writes: {info["last-denials"]}')
 
         self._power_off()
-        with open(self.disk, 'rb') as f:
-            f.seek(DATA_OFFSET)
-            self.assertEqual(f.read(DATA_SIZE), pattern,
-                             'the disk image does not hold what the secure '
-                             'guest wrote')
+        self._check_disk_image(pattern)
 
     # svm=on alone: DMA to private pages, refused and counted
     def test_secure_no_swiotlb(self):

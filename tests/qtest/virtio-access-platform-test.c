@@ -685,6 +685,16 @@ static void test_savevm_loadvm(void)
 
 /* --- secure guests: the emulated Ultravisor's gate --------------------- */
 
+/* Enter secure mode as Linux' prom_init does, with a device tree stub */
+static void vap_enter_secure(VapDriver *d)
+{
+    uint64_t fdt = guest_alloc(&d->qs->alloc, 4096);
+
+    qtest_writel(d->qs->qts, fdt, 0xd00dfeed);
+    uv_call(d, UV_ESM, 0x400000, fdt);
+    d->secure = true;
+}
+
 /*
  * A secure guest's device reaches only what the guest shared: I/O through
  * shared rings and buffers works, a buffer in private memory is neither
@@ -694,7 +704,7 @@ static void check_secure(bool translate)
 {
     uint8_t secret[SECTOR_SIZE], buf[SECTOR_SIZE], status;
     VapDriver d = { 0 };
-    uint64_t fdt, secret_gpa, secret_bus;
+    uint64_t secret_gpa, secret_bus;
     int fd;
 
     /*
@@ -705,10 +715,7 @@ static void check_secure(bool translate)
     vap_attach(&d, vap_boot("pseries,confidential-guest-support=pef0",
                             translate ? NULL : "iommu_platform=off",
                             "-object pef-guest,id=pef0"), false);
-    fdt = guest_alloc(&d.qs->alloc, 4096);
-    qtest_writel(d.qs->qts, fdt, 0xd00dfeed);
-    uv_call(&d, UV_ESM, 0x400000, fdt);
-    d.secure = true;
+    vap_enter_secure(&d);
 
     g_assert_true(vap_negotiate(&d, translate));
     assert_dma_mode(d.qs->qts, translate ? "platform" : "direct");
@@ -752,16 +759,12 @@ static void test_secure_unshare_in_flight(void)
 {
     uint8_t buf[SECTOR_SIZE], zero[SECTOR_SIZE] = { 0 }, status;
     VapDriver d = { 0 };
-    uint64_t fdt;
 
     vap_attach(&d, vap_boot_disk("pseries,confidential-guest-support=pef0",
                                  "iommu_platform=off",
                                  "-object pef-guest,id=pef0", false,
                                  ",throttling.bps-read=512"), false);
-    fdt = guest_alloc(&d.qs->alloc, 4096);
-    qtest_writel(d.qs->qts, fdt, 0xd00dfeed);
-    uv_call(&d, UV_ESM, 0x400000, fdt);
-    d.secure = true;
+    vap_enter_secure(&d);
     g_assert_true(vap_negotiate(&d, false));
     vap_setup_queue(&d);
     /* Write a sector and read it back: that uses up the read budget */
@@ -818,7 +821,7 @@ static void test_secure_net(void)
 {
     uint8_t secret[SECTOR_SIZE], frame[VNET_PAYLOAD];
     VapDriver d = { .slot = VNET_SLOT, .queue = VNET_TX_QUEUE };
-    uint64_t fdt, secret_gpa;
+    uint64_t secret_gpa;
     int sv[2];
 
     g_assert_cmpint(socketpair(PF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
@@ -828,10 +831,7 @@ static void test_secure_net(void)
         "-device virtio-net-pci,netdev=n0,addr=%d.0,iommu_platform=off",
         sv[1], VNET_SLOT), false);
     close(sv[1]);
-    fdt = guest_alloc(&d.qs->alloc, 4096);
-    qtest_writel(d.qs->qts, fdt, 0xd00dfeed);
-    uv_call(&d, UV_ESM, 0x400000, fdt);
-    d.secure = true;
+    vap_enter_secure(&d);
     g_assert_true(vap_negotiate(&d, false));
     vap_setup_queue(&d);
 
