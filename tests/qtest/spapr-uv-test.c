@@ -100,6 +100,22 @@ static void check_query_pef(QTestState *qts, uint64_t start, uint64_t size,
     qobject_unref(rsp);
 }
 
+/* HMP "info pef" says the same as query-pef */
+static void check_info_pef(QTestState *qts, uint64_t start, uint64_t size,
+                           uint64_t denied_gpa)
+{
+    g_autofree char *out = qtest_hmp(qts, "info pef");
+    g_autofree char *range = g_strdup_printf("0x%016" PRIx64 "-0x%016" PRIx64,
+                                             start, start + size - 1);
+    g_autofree char *denial = g_strdup_printf("read of 8 bytes at 0x%" PRIx64,
+                                              denied_gpa);
+
+    g_assert_nonnull(strstr(out, "secure: yes"));
+    g_assert_nonnull(strstr(out, "shared pages: 2"));
+    g_assert_nonnull(strstr(out, range));
+    g_assert_nonnull(strstr(out, denial));
+}
+
 static QTestState *secure_guest(void)
 {
     QTestState *qts = qtest_init(pef_args);
@@ -117,6 +133,9 @@ static QTestState *secure_guest(void)
 static void test_no_ultravisor(void)
 {
     QTestState *qts = qtest_init("-machine pseries");
+    g_autofree char *out = qtest_hmp(qts, "info pef");
+
+    g_assert_nonnull(strstr(out, "no emulated Ultravisor"));
 
     qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
     g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==,
@@ -210,6 +229,7 @@ static void test_share_unshare(void)
     g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, page, 2, NULL), ==, U_SUCCESS);
     g_assert_cmpint(pef_stat(qts, "shared-pages"), ==, 2);
     check_query_pef(qts, gpa, 2 * PAGE_SIZE, gpa + 8);
+    check_info_pef(qts, gpa, 2 * PAGE_SIZE, gpa + 8);
     g_assert_cmphex(qtest_readq(qts, gpa + 8), ==, 0);
 
     /* Shared: the hypervisor sees what the guest writes */
