@@ -47,7 +47,7 @@ bool spapr_uv_page_shared(SpaprUltravisor *uv, hwaddr gpa)
     return page < uv->nr_pages && test_bit(page, uv->shared);
 }
 
-uint64_t spapr_uv_nr_shared(SpaprUltravisor *uv)
+static uint64_t spapr_uv_nr_shared(SpaprUltravisor *uv)
 {
     return bitmap_count_one(uv->shared, uv->nr_pages);
 }
@@ -163,7 +163,7 @@ static target_ulong spapr_uv_unshare_all(SpaprUltravisor *uv,
     return U_SUCCESS;
 }
 
-void spapr_uv_do_ultracall(SpaprUltravisor *uv, PowerPCCPU *cpu)
+static void spapr_uv_do_ultracall(SpaprUltravisor *uv, PowerPCCPU *cpu)
 {
     CPUPPCState *env = &cpu->env;
     target_ulong opcode = env->gpr[3];

@@ -96,9 +96,7 @@ int spapr_uv_init(SpaprMachineState *spapr, uint64_t page_size,
                   bool stop_on_violation, Error **errp);
 void spapr_uv_reset(SpaprUltravisor *uv);
 void spapr_uv_ultracall(PPCVirtualHypervisor *vhyp, PowerPCCPU *cpu);
-void spapr_uv_do_ultracall(SpaprUltravisor *uv, PowerPCCPU *cpu);
 bool spapr_uv_page_shared(SpaprUltravisor *uv, hwaddr gpa);
-uint64_t spapr_uv_nr_shared(SpaprUltravisor *uv);
 PefInfo *spapr_uv_info(SpaprUltravisor *uv);
 
 /* spapr_uv_gate.c */
