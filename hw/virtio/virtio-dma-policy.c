@@ -14,6 +14,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/module.h"
+#include "qapi/error.h"
 #include "hw/boards.h"
 #include "hw/virtio/virtio.h"
 #include "hw/virtio/virtio-dma-policy.h"
@@ -69,6 +70,32 @@ VirtioDMAMode virtio_dma_policy_mode(VirtIODevice *vdev)
         }
     }
     return virtio_dma_policy_default_mode(vdev, access_platform);
+}
+
+bool virtio_dma_policy_default_check(VirtIODevice *vdev, bool modern,
+                                     bool legacy, Error **errp)
+{
+    if (legacy && virtio_access_platform_required(vdev)) {
+        error_setg(errp, "VIRTIO_F_IOMMU_PLATFORM was supported by"
+                   " neither legacy nor transitional device");
+        return false;
+    }
+    return true;
+}
+
+bool virtio_dma_policy_check_device(VirtIODevice *vdev, bool modern,
+                                    bool legacy, Error **errp)
+{
+    VirtioDMAPolicy *policy = virtio_dma_policy_get();
+    VirtioDMAPolicyClass *vdpc;
+
+    if (policy) {
+        vdpc = VIRTIO_DMA_POLICY_GET_CLASS(policy);
+        if (vdpc->check_device) {
+            return vdpc->check_device(policy, vdev, modern, legacy, errp);
+        }
+    }
+    return virtio_dma_policy_default_check(vdev, modern, legacy, errp);
 }
 
 static const TypeInfo virtio_dma_policy_info = {

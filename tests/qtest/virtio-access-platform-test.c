@@ -21,6 +21,7 @@
 #include "qemu/units.h"
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include "libqtest.h"
 #include "qobject/qdict.h"
 #include "libqos/libqos-spapr.h"
@@ -320,9 +321,10 @@ static void vap_setup_queue(VapDriver *d)
         d->notify_off = VIRTIO_PCI_QUEUE_NOTIFY;
     } else {
         QVirtQueue vq = {
-            .desc = d->ring_bus,
-            .avail = d->ring_bus + d->avail_off,
-            .used = d->ring_bus + d->used_off,
+            .desc = d->ring_gpa,
+            .avail = d->ring_gpa + d->avail_off,
+            .used = d->ring_gpa + d->used_off,
+            .desc_bus = d->ring_bus,
         };
         uint16_t off;
 
@@ -598,6 +600,28 @@ static void test_legacy(void)
     vap_free(&d);
 }
 
+/*
+ * libvirt's <driver iommu='on'/> on the (transitional) device: a modern
+ * driver must accept the feature, a legacy driver gets direct DMA.
+ */
+static void test_required_transitional(void)
+{
+    VapDriver d = { 0 };
+
+    vap_attach(&d, vap_boot("pseries", "iommu_platform=on", NULL), false);
+    g_assert_false(vap_negotiate(&d, false));
+    g_assert_true(vap_negotiate(&d, true));
+    assert_dma_mode(d.qs->qts, "platform");
+    vap_free(&d);
+
+    vap_attach(&d, vap_boot("pseries", "iommu_platform=on", NULL), true);
+    g_assert_true(vap_negotiate(&d, true));
+    assert_dma_mode(d.qs->qts, "direct");
+    vap_setup_queue(&d);
+    vap_check_io(&d, 7, 0x77);
+    vap_free(&d);
+}
+
 /* An explicit iommu_platform=on keeps upstream's refusal */
 static void test_required_refused(void)
 {
@@ -700,7 +724,7 @@ static void vap_enter_secure(VapDriver *d)
  * shared rings and buffers works, a buffer in private memory is neither
  * copied to the disk nor overwritten, and the refusals are counted.
  */
-static void check_secure(bool translate)
+static void test_secure_platform(void)
 {
     uint8_t secret[SECTOR_SIZE], buf[SECTOR_SIZE], status;
     VapDriver d = { 0 };
@@ -709,16 +733,15 @@ static void check_secure(bool translate)
 
     /*
      * With confidential guest support, devices require ACCESS_PLATFORM
-     * (iommu_platform=on) unless told otherwise: the direct case is a
-     * device that does not offer it.
+     * (iommu_platform=on): a secure guest's DMA is always translated.
      */
     vap_attach(&d, vap_boot("pseries,confidential-guest-support=pef0",
-                            translate ? NULL : "iommu_platform=off",
-                            "-object pef-guest,id=pef0"), false);
+                            NULL, "-object pef-guest,id=pef0"), false);
     vap_enter_secure(&d);
 
-    g_assert_true(vap_negotiate(&d, translate));
-    assert_dma_mode(d.qs->qts, translate ? "platform" : "direct");
+    g_assert_false(vap_negotiate(&d, false));
+    g_assert_true(vap_negotiate(&d, true));
+    assert_dma_mode(d.qs->qts, "platform");
     vap_setup_queue(&d);
     vap_check_io(&d, 10, 0xaa);
     g_assert_cmpint(pef_stat(d.qs->qts, "denied-reads"), ==, 0);
@@ -761,11 +784,10 @@ static void test_secure_unshare_in_flight(void)
     VapDriver d = { 0 };
 
     vap_attach(&d, vap_boot_disk("pseries,confidential-guest-support=pef0",
-                                 "iommu_platform=off",
-                                 "-object pef-guest,id=pef0", false,
+                                 NULL, "-object pef-guest,id=pef0", false,
                                  ",throttling.bps-read=512"), false);
     vap_enter_secure(&d);
-    g_assert_true(vap_negotiate(&d, false));
+    g_assert_true(vap_negotiate(&d, true));
     vap_setup_queue(&d);
     /* Write a sector and read it back: that uses up the read budget */
     vap_check_io(&d, 20, 0xcc);
@@ -813,8 +835,8 @@ static ssize_t vap_net_tx(VapDriver *d, int peer, uint64_t bus,
 }
 
 /*
- * A secure guest's virtio-net, without ACCESS_PLATFORM: a frame in shared
- * memory goes out as it is; one in private memory must not reach the
+ * A secure guest's virtio-net: a frame in shared memory goes out as it is;
+ * one in private memory, even mapped for the device, must not reach the
  * network backend.
  */
 static void test_secure_net(void)
@@ -828,11 +850,11 @@ static void test_secure_net(void)
     vap_attach(&d, qtest_spapr_boot(
         "-machine pseries,confidential-guest-support=pef0 "
         "-object pef-guest,id=pef0 -netdev socket,fd=%d,id=n0 "
-        "-device virtio-net-pci,netdev=n0,addr=%d.0,iommu_platform=off",
+        "-device virtio-net-pci,netdev=n0,addr=%d.0",
         sv[1], VNET_SLOT), false);
     close(sv[1]);
     vap_enter_secure(&d);
-    g_assert_true(vap_negotiate(&d, false));
+    g_assert_true(vap_negotiate(&d, true));
     vap_setup_queue(&d);
 
     /* shared: the frame goes out */
@@ -850,8 +872,8 @@ static void test_secure_net(void)
     qtest_memset(d.qs->qts, secret_gpa, 0, VNET_HDR_LEN);
     qtest_memwrite(d.qs->qts, secret_gpa + VNET_HDR_LEN, secret,
                    VNET_PAYLOAD);
-    g_assert_cmpint(vap_net_tx(&d, sv[0], secret_gpa, frame), ==,
-                    VNET_PAYLOAD);
+    g_assert_cmpint(vap_net_tx(&d, sv[0], vap_dma_map(&d, secret_gpa, 1),
+                               frame), ==, VNET_PAYLOAD);
     g_assert(memcmp(frame, secret, VNET_PAYLOAD) != 0);
     g_assert_cmpint(pef_stat(d.qs->qts, "denied-reads"), >, 0);
 
@@ -859,14 +881,82 @@ static void test_secure_net(void)
     vap_free(&d);
 }
 
-static void test_secure_direct(void)
+/*
+ * QEMU's exit status and what it printed for a command line expected to
+ * be refused; it is told to quit over QMP in case it started after all.
+ */
+static int qemu_startup(const char *args, char **err)
 {
-    check_secure(false);
+    g_autofree char *cmd = g_strdup_printf("%s -display none -nodefaults "
+                                           "-S -qmp stdio %s",
+                                           g_getenv("QTEST_QEMU_BINARY"), args);
+    static const char quit[] = "{ 'execute': 'qmp_capabilities' }\n"
+                               "{ 'execute': 'quit' }\n";
+    g_auto(GStrv) argv = NULL;
+    int in, errfd, status;
+    GPid pid;
+    GString *out = g_string_new(NULL);
+    char buf[512];
+    ssize_t n;
+
+    g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, NULL));
+    g_assert_true(g_spawn_async_with_pipes(NULL, argv, NULL,
+                                           G_SPAWN_DO_NOT_REAP_CHILD |
+                                           G_SPAWN_STDOUT_TO_DEV_NULL,
+                                           NULL, NULL, &pid, &in, NULL,
+                                           &errfd, NULL));
+    g_assert_cmpint(write(in, quit, strlen(quit)), ==, strlen(quit));
+    close(in);
+    while ((n = read(errfd, buf, sizeof(buf))) > 0) {
+        g_string_append_len(out, buf, n);
+    }
+    close(errfd);
+    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+    g_spawn_close_pid(pid);
+    *err = g_string_free(out, false);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static void test_secure_platform(void)
+static void check_refused(const char *machine, const char *device,
+                          const char *message)
 {
-    check_secure(true);
+    g_autofree char *args = g_strdup_printf(
+        "-machine %s -object pef-guest,id=pef0 "
+        "-drive if=none,id=d0,file=null-co://,format=raw "
+        "-device virtio-blk-pci,id=vblk,drive=d0,%s", machine, device);
+    g_autofree char *err = NULL;
+
+    g_assert_cmpint(qemu_startup(args, &err), ==, 1);
+    if (!strstr(err, message)) {
+        g_test_message("QEMU said: %s", err);
+    }
+    g_assert_nonnull(strstr(err, message));
+}
+
+/*
+ * What the machine refuses at start-up, with the reason, instead of
+ * letting the guest's driver fail later
+ */
+static void test_refused_configs(void)
+{
+    /* Without the pseries-10.1 default, as in upstream QEMU */
+    check_refused("pseries-10.0", "iommu_platform=on",
+                  "VIRTIO_F_IOMMU_PLATFORM was supported by neither legacy "
+                  "nor transitional device");
+    /* A legacy-only device cannot offer it on any machine */
+    check_refused("pseries", "iommu_platform=on,disable-modern=on",
+                  "VIRTIO_F_IOMMU_PLATFORM was supported by neither legacy "
+                  "nor transitional device");
+    /* A secure guest's drivers need the feature and the modern interface */
+    check_refused("pseries,confidential-guest-support=pef0",
+                  "iommu_platform=off",
+                  "virtio device 'vblk' does not offer "
+                  "VIRTIO_F_ACCESS_PLATFORM, which a secure guest's drivers "
+                  "require");
+    check_refused("pseries,confidential-guest-support=pef0",
+                  "disable-legacy=off",
+                  "virtio device 'vblk' has a legacy interface, which a "
+                  "secure guest cannot use");
 }
 
 int main(int argc, char **argv)
@@ -897,8 +987,10 @@ int main(int argc, char **argv)
                    test_migrate_platform);
     qtest_add_func("virtio-access-platform/migrate/direct",
                    test_migrate_direct);
-    qtest_add_func("virtio-access-platform/secure/direct",
-                   test_secure_direct);
+    qtest_add_func("virtio-access-platform/required-transitional",
+                   test_required_transitional);
+    qtest_add_func("virtio-access-platform/refused-configs",
+                   test_refused_configs);
     qtest_add_func("virtio-access-platform/secure/platform",
                    test_secure_platform);
     qtest_add_func("virtio-access-platform/secure/unshare-in-flight",

@@ -21,6 +21,7 @@ DECLARE_CLASS_CHECKERS(VirtioDMAPolicyClass, VIRTIO_DMA_POLICY,
 
 typedef struct VirtioDMAPolicy VirtioDMAPolicy;
 typedef struct VirtIODevice VirtIODevice;
+typedef struct Error Error;
 
 /**
  * VirtioDMAMode:
@@ -51,6 +52,13 @@ typedef enum VirtioDMAMode {
  *     Called when the device is plugged, on every change of the guest's
  *     feature set (negotiation and reset) and after migration.  QEMU's side
  *     of Linux's arch_virtio_update_dma_ops(pci_dev, qemu_direct_mode).
+ * @check_device: asked when a device is plugged, once its features are
+ *     known.  @modern and @legacy say which interfaces its transport has:
+ *     a legacy (virtio 0.9) driver cannot negotiate
+ *     VIRTIO_F_ACCESS_PLATFORM.
+ *     Return false with @errp set to refuse a configuration the machine's
+ *     guests cannot use.  Policies can fall back to
+ *     virtio_dma_policy_default_check().
  */
 struct VirtioDMAPolicyClass {
     InterfaceClass parent_class;
@@ -60,6 +68,8 @@ struct VirtioDMAPolicyClass {
     VirtioDMAMode (*update_dma_mode)(VirtioDMAPolicy *policy,
                                      VirtIODevice *vdev,
                                      bool access_platform);
+    bool (*check_device)(VirtioDMAPolicy *policy, VirtIODevice *vdev,
+                         bool modern, bool legacy, Error **errp);
 };
 
 /**
@@ -84,6 +94,24 @@ VirtioDMAMode virtio_dma_policy_mode(VirtIODevice *vdev);
  */
 VirtioDMAMode virtio_dma_policy_default_mode(VirtIODevice *vdev,
                                              bool access_platform);
+
+/**
+ * virtio_dma_policy_check_device:
+ * Whether @vdev may be plugged as configured; asks the machine, or applies
+ * virtio_dma_policy_default_check() if it has no policy.  Called by
+ * transports when a device is plugged.
+ */
+bool virtio_dma_policy_check_device(VirtIODevice *vdev, bool modern,
+                                    bool legacy, Error **errp);
+
+/**
+ * virtio_dma_policy_default_check:
+ * QEMU's historical check: a device whose user required
+ * VIRTIO_F_ACCESS_PLATFORM ("iommu_platform=on") cannot have a legacy
+ * interface, whose drivers could not accept it.
+ */
+bool virtio_dma_policy_default_check(VirtIODevice *vdev, bool modern,
+                                     bool legacy, Error **errp);
 
 const char *virtio_dma_mode_name(VirtioDMAMode mode);
 

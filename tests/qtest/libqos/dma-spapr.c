@@ -1,0 +1,82 @@
+/*
+ * libqos DMA platform for sPAPR: PHB 0's TCE window and, for secure
+ * guests, a bounce pool shared through the Ultravisor
+ *
+ * Copyright (c) 2026 The qemu-pseries-dma authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qobject/qdict.h"
+#include "virtio-dma.h"
+
+/* PHB 0's default 32-bit DMA window: LIOBN, 1 GiB at bus address 0 */
+#define SPAPR_PHB0_LIOBN        0x80000000
+/*
+ * Hand out I/O virtual addresses from the window's upper quarter, above
+ * the RAM of qtest guests (512 MiB by default), so that a device that
+ * skipped translation misses instead of hitting the right page.
+ */
+#define SPAPR_IOVA_START        0x30000000ULL
+#define SPAPR_IOVA_SIZE         0x10000000ULL
+
+#define SPAPR_BOUNCE_PAGES      256     /* 1 MiB of shared 4 KiB pages */
+
+#define UV_SHARE_PAGE           0xF130
+#define U_SUCCESS               0
+
+typedef struct QDMASpapr {
+    QDMAPlatform p;
+    QTestState *qts;
+    QDMABouncePool *pool;
+} QDMASpapr;
+
+static bool spapr_share(QTestState *qts, uint64_t gpa, uint64_t pages)
+{
+    uint64_t args[] = { gpa >> 12, pages };
+
+    return qtest_spapr_ucall(qts, UV_SHARE_PAGE, ARRAY_SIZE(args), args,
+                             NULL) == U_SUCCESS;
+}
+
+/* Secure as the Ultravisor sees it; false without one */
+static bool spapr_is_secure(QDMAPlatform *p)
+{
+    QDMASpapr *s = container_of(p, QDMASpapr, p);
+    QDict *rsp = qtest_qmp(s->qts, "{ 'execute': 'query-pef' }");
+    QDict *ret = qdict_get_qdict(rsp, "return");
+    bool secure = ret && qdict_get_bool(ret, "secure");
+
+    qobject_unref(rsp);
+    return secure;
+}
+
+static void spapr_destroy(QDMAPlatform *p)
+{
+    QDMASpapr *s = container_of(p, QDMASpapr, p);
+
+    qdma_destroy(p->bounce_iommu);
+    qdma_destroy(p->bounce_direct);
+    qdma_destroy(p->iommu);
+    qdma_destroy(p->direct);
+    qdma_bounce_pool_free(s->pool);
+    g_free(s);
+}
+
+QDMAPlatform *qdma_spapr_platform_new(QTestState *qts, QGuestAllocator *alloc)
+{
+    QDMASpapr *s = g_new0(QDMASpapr, 1);
+
+    s->qts = qts;
+    s->pool = qdma_bounce_pool_new(qts, alloc, SPAPR_BOUNCE_PAGES,
+                                   spapr_share);
+    s->p.direct = qdma_direct_new(qts, alloc);
+    s->p.iommu = qdma_tce_new(qts, alloc, SPAPR_PHB0_LIOBN,
+                              SPAPR_IOVA_START, SPAPR_IOVA_SIZE);
+    s->p.bounce_direct = qdma_bounce_new(s->pool, s->p.direct);
+    s->p.bounce_iommu = qdma_bounce_new(s->pool, s->p.iommu);
+    s->p.is_secure = spapr_is_secure;
+    s->p.destroy = spapr_destroy;
+    return &s->p;
+}

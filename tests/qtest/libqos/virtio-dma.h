@@ -1,0 +1,53 @@
+/*
+ * libqos virtio DMA: the init-time hook that picks a device's DMA ops
+ *
+ * Copyright (c) 2026 The qemu-pseries-dma authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef LIBQOS_VIRTIO_DMA_H
+#define LIBQOS_VIRTIO_DMA_H
+
+#include "virtio.h"
+#include "dma-ops.h"
+
+/**
+ * qvirtio_update_dma_ops:
+ * @d: the device, its features just negotiated
+ * @access_platform: whether VIRTIO_F_ACCESS_PLATFORM was negotiated
+ *
+ * Installs @d's DMA ops.  The one place this policy lives, the counterpart
+ * of Linux's arch_virtio_update_dma_ops(pci_dev, qemu_direct_mode):
+ * without ACCESS_PLATFORM the device uses guest physical addresses
+ * (direct), with it the platform's IOMMU; a secure guest bounces either
+ * through shared memory.  libqos calls it from qvirtio_set_features().
+ * A device whose bus has no DMA platform keeps the historical direct
+ * behaviour (d->dma stays NULL).
+ */
+void qvirtio_update_dma_ops(QVirtioDevice *d, bool access_platform);
+
+/* The name of @d's DMA ops: "direct", "iommu" or "bounce" */
+const char *qvirtio_dma_ops_name(QVirtioDevice *d);
+
+/*
+ * What the virtio core and drivers use for every address they give the
+ * device: @d's ops, or guest physical addresses if it has none.
+ */
+uint64_t qvirtio_dma_map(QVirtioDevice *d, uint64_t gpa, uint64_t len,
+                         QDMADir dir);
+void qvirtio_dma_unmap(QVirtioDevice *d, uint64_t bus, uint64_t len,
+                       QDMADir dir);
+void qvirtio_dma_sync_for_cpu(QVirtioDevice *d, uint64_t bus, uint64_t len,
+                              QDMADir dir);
+uint64_t qvirtio_dma_alloc(QDMA *dma, QGuestAllocator *alloc, uint64_t size,
+                           uint64_t *bus);
+void qvirtio_dma_free(QDMA *dma, QGuestAllocator *alloc, uint64_t gpa,
+                      uint64_t size, uint64_t bus);
+
+/* sPAPR (dma-spapr.c): PHB 0's TCE window, secure guests' bounce pool */
+QDMAPlatform *qdma_spapr_platform_new(QTestState *qts,
+                                      QGuestAllocator *alloc);
+void qdma_platform_free(QDMAPlatform *p);
+
+#endif
