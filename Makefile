@@ -9,6 +9,7 @@
 #   make demo             boot a Debian guest on the default pseries machine
 #   make refresh-patches  turn commits in build/qemu back into patches/
 #   make checkpatch       QEMU's checkpatch.pl on patches/ and our new files
+#   make bench-qtest      virtio-blk throughput through each kind of DMA ops
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
 
@@ -28,14 +29,14 @@ UPSTREAM_QTESTS := qos-test device-plug-test rtas-test pxe-test \
 	boot-order-test prom-env-test boot-serial-test drive_del-test \
 	device-introspect-test cpu-plug-test numa-test qom-test
 # Our qtests (tests/qtest/)
-OUR_QTESTS := virtio-access-platform-test spapr-uv-test
+OUR_QTESTS := virtio-access-platform-test spapr-uv-test virtio-dma-test
 QTESTS := $(UPSTREAM_QTESTS) $(OUR_QTESTS)
 
 # Our functional tests (tests/functional/)
 FUNCTIONAL_TESTS := $(wildcard tests/functional/test_ppc64_*.py)
 
 .PHONY: all build deps check check-qtest check-functional guest-assets \
-	demo refresh-patches checkpatch clean distclean configured
+	bench-qtest demo refresh-patches checkpatch clean distclean configured
 
 all: build
 
@@ -69,6 +70,11 @@ check-qtest: build
 check-functional: build guest-assets
 	build-aux/run-tests --meson $(MESON) --obj $(QEMU_OBJ) --src $(QEMU_SRC) \
 	  --functional "$(FUNCTIONAL_TESTS)"
+
+# A benchmark, not a test: prints a table, asserts nothing about speed
+bench-qtest: build
+	cd $(QEMU_OBJ) && QTEST_QEMU_BINARY=./qemu-system-ppc64 \
+	  tests/qtest/virtio-dma-test -m perf
 
 demo: build guest-assets
 	build-aux/demo $(QEMU_OBJ) $(QEMU_SRC)

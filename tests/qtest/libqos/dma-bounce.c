@@ -35,6 +35,8 @@ struct QDMABouncePool {
     QTestState *qts;
     QGuestAllocator *alloc;
     QDMAShareFn share;
+    uint64_t share_align;       /* the platform shares in units this big */
+    uint64_t mem;               /* what guest_alloc() gave */
     uint64_t base;              /* first shared page, 0 until first use */
     bool unusable;              /* the platform refused to share it */
     unsigned long npages;
@@ -51,10 +53,15 @@ typedef struct QDMABounce {
 
 static bool pool_ready(QDMABouncePool *pool)
 {
+    uint64_t size = QEMU_ALIGN_UP(pool->npages << POOL_PAGE_SHIFT,
+                                  pool->share_align);
+
     if (!pool->base && !pool->unusable) {
-        pool->base = guest_alloc(pool->alloc, pool->npages << POOL_PAGE_SHIFT);
-        if (!pool->share(pool->qts, pool->base, pool->npages)) {
-            guest_free(pool->alloc, pool->base);
+        /* Whole sharing units, so that nothing else gets shared */
+        pool->mem = guest_alloc(pool->alloc, size + pool->share_align);
+        pool->base = QEMU_ALIGN_UP(pool->mem, pool->share_align);
+        if (!pool->share(pool->qts, pool->base, size)) {
+            guest_free(pool->alloc, pool->mem);
             pool->base = 0;
             pool->unusable = true;
         }
@@ -235,10 +242,12 @@ QDMABouncePool *qdma_bounce_pool(QDMA *dma)
 }
 
 QDMABouncePool *qdma_bounce_pool_new(QTestState *qts, QGuestAllocator *alloc,
-                                     uint64_t pool_pages, QDMAShareFn share)
+                                     uint64_t pool_pages, uint64_t share_align,
+                                     QDMAShareFn share)
 {
     QDMABouncePool *pool = g_new0(QDMABouncePool, 1);
 
+    pool->share_align = share_align;
     pool->qts = qts;
     pool->alloc = alloc;
     pool->share = share;

@@ -124,14 +124,16 @@ QDMA *qdma_tce_new(QTestState *qts, QGuestAllocator *alloc, uint32_t liobn,
                    uint64_t iova_start, uint64_t iova_size);
 
 /*
- * dma-bounce.c: @pool_pages pages from the guest allocator, shared on
- * first use with @share (false if the platform refused), bouncing on top
- * of each lower ops made with qdma_bounce_new().
+ * dma-bounce.c: @pool_pages 4 KiB pages from the guest allocator, aligned
+ * to and shared in units of @share_align bytes on first use with @share
+ * (false if the platform refused), bouncing on top of each lower ops made
+ * with qdma_bounce_new().
  */
 typedef struct QDMABouncePool QDMABouncePool;
-typedef bool (*QDMAShareFn)(QTestState *qts, uint64_t gpa, uint64_t pages);
+typedef bool (*QDMAShareFn)(QTestState *qts, uint64_t gpa, uint64_t size);
 QDMABouncePool *qdma_bounce_pool_new(QTestState *qts, QGuestAllocator *alloc,
-                                     uint64_t pool_pages, QDMAShareFn share);
+                                     uint64_t pool_pages, uint64_t share_align,
+                                     QDMAShareFn share);
 void qdma_bounce_pool_free(QDMABouncePool *pool);
 void qdma_bounce_pool_stats(QDMABouncePool *pool, QDMABounceStats *stats);
 QDMA *qdma_bounce_new(QDMABouncePool *pool, QDMA *lower);

@@ -23,6 +23,7 @@
 
 #define SPAPR_BOUNCE_PAGES      256     /* 1 MiB of shared 4 KiB pages */
 
+#define SPAPR_UV_PAGE_SIZE      0x10000 /* pef-guest's default page-size */
 #define UV_SHARE_PAGE           0xF130
 #define U_SUCCESS               0
 
@@ -32,9 +33,10 @@ typedef struct QDMASpapr {
     QDMABouncePool *pool;
 } QDMASpapr;
 
-static bool spapr_share(QTestState *qts, uint64_t gpa, uint64_t pages)
+/* @gpa and @size are multiples of the Ultravisor's page size */
+static bool spapr_share(QTestState *qts, uint64_t gpa, uint64_t size)
 {
-    uint64_t args[] = { gpa >> 12, pages };
+    uint64_t args[] = { gpa / SPAPR_UV_PAGE_SIZE, size / SPAPR_UV_PAGE_SIZE };
 
     return qtest_spapr_ucall(qts, UV_SHARE_PAGE, ARRAY_SIZE(args), args,
                              NULL) == U_SUCCESS;
@@ -70,7 +72,7 @@ QDMAPlatform *qdma_spapr_platform_new(QTestState *qts, QGuestAllocator *alloc)
 
     s->qts = qts;
     s->pool = qdma_bounce_pool_new(qts, alloc, SPAPR_BOUNCE_PAGES,
-                                   spapr_share);
+                                   SPAPR_UV_PAGE_SIZE, spapr_share);
     s->p.direct = qdma_direct_new(qts, alloc);
     s->p.iommu = qdma_tce_new(qts, alloc, SPAPR_PHB0_LIOBN,
                               SPAPR_IOVA_START, SPAPR_IOVA_SIZE);

@@ -75,6 +75,74 @@ void qvirtio_dma_free(QDMA *dma, QGuestAllocator *alloc, uint64_t gpa,
     }
 }
 
+int64_t qvirtio_transfer(QTestState *qts, QVirtioDevice *d,
+                         QGuestAllocator *alloc, QVirtQueue *vq,
+                         QVirtioSeg *segs, unsigned nsegs, bool indirect,
+                         gint64 timeout_us)
+{
+    g_autofree uint64_t *gpa = g_new0(uint64_t, nsegs);
+    g_autofree uint64_t *bus = g_new0(uint64_t, nsegs);
+    QVRingIndirectDesc *table = NULL;
+    int64_t ret = 0;
+    uint32_t head = 0, len = 0;
+    unsigned i, mapped;
+
+    for (mapped = 0; mapped < nsegs; mapped++) {
+        QVirtioSeg *s = &segs[mapped];
+
+        gpa[mapped] = guest_alloc(alloc, s->len);
+        qtest_bufwrite(qts, gpa[mapped], s->data, s->len);
+        bus[mapped] = qvirtio_dma_map(d, gpa[mapped], s->len,
+                                      s->write ? QDMA_FROM_DEVICE :
+                                      QDMA_TO_DEVICE);
+        if (bus[mapped] == QDMA_MAPPING_ERROR) {
+            guest_free(alloc, gpa[mapped]);
+            ret = QVIRTIO_ENOSPC;
+            goto out;
+        }
+    }
+
+    /* Requests are synchronous: once done, all descriptors are free */
+    if (vq->free_head + (indirect ? 1 : nsegs) > vq->size) {
+        qvirtqueue_reset_pool(vq);
+    }
+    if (indirect) {
+        table = qvring_indirect_desc_setup(qts, d, alloc, nsegs);
+        for (i = 0; i < nsegs; i++) {
+            qvring_indirect_desc_add(d, qts, table, bus[i], segs[i].len,
+                                     segs[i].write);
+        }
+        head = qvirtqueue_add_indirect(qts, vq, table);
+    } else {
+        for (i = 0; i < nsegs; i++) {
+            uint32_t idx = qvirtqueue_add(qts, vq, bus[i], segs[i].len,
+                                          segs[i].write, i + 1 < nsegs);
+            if (i == 0) {
+                head = idx;
+            }
+        }
+    }
+    qvirtqueue_kick(qts, d, vq, head);
+    ret = qvirtqueue_wait_buf(qts, vq, NULL, &len, timeout_us) ? len :
+          QVIRTIO_EIO;
+    if (table) {
+        qvring_indirect_desc_free(d, alloc, table);
+    }
+
+out:
+    for (i = 0; i < mapped; i++) {
+        QVirtioSeg *s = &segs[i];
+
+        qvirtio_dma_unmap(d, bus[i], s->len,
+                          s->write ? QDMA_FROM_DEVICE : QDMA_TO_DEVICE);
+        if (s->write) {
+            qtest_memread(qts, gpa[i], s->data, s->len);
+        }
+        guest_free(alloc, gpa[i]);
+    }
+    return ret;
+}
+
 void qdma_platform_free(QDMAPlatform *p)
 {
     if (p) {

@@ -45,6 +45,38 @@ uint64_t qvirtio_dma_alloc(QDMA *dma, QGuestAllocator *alloc, uint64_t size,
 void qvirtio_dma_free(QDMA *dma, QGuestAllocator *alloc, uint64_t gpa,
                       uint64_t size, uint64_t bus);
 
+/**
+ * QVirtioSeg:
+ * One buffer of a request, as the driver's caller sees it: @data is the
+ * host copy, sent to the device if !@write, received from it if @write.
+ */
+typedef struct QVirtioSeg {
+    void *data;
+    uint32_t len;
+    bool write;
+} QVirtioSeg;
+
+/* Could not map a buffer (bounce pool or IOMMU window full) */
+#define QVIRTIO_ENOSPC  (-ENOSPC)
+/* The device did not complete the request (refused, NEEDS_RESET, timeout) */
+#define QVIRTIO_EIO     (-EIO)
+
+/**
+ * qvirtio_transfer:
+ * Put @segs in guest memory, map each through @d's DMA ops, hand them to
+ * the device as one chain on @vq (through an indirect table if
+ * @indirect), wait up to @timeout_us for it, then unmap and copy the
+ * writable segments back into their @data -- also when the device failed,
+ * so a caller sees exactly what guest memory holds.  What every driver
+ * below uses; it knows nothing of which ops are in use.
+ * Returns the length the device reported written, or QVIRTIO_ENOSPC or
+ * QVIRTIO_EIO.
+ */
+int64_t qvirtio_transfer(QTestState *qts, QVirtioDevice *d,
+                         QGuestAllocator *alloc, QVirtQueue *vq,
+                         QVirtioSeg *segs, unsigned nsegs, bool indirect,
+                         gint64 timeout_us);
+
 /* sPAPR (dma-spapr.c): PHB 0's TCE window, secure guests' bounce pool */
 QDMAPlatform *qdma_spapr_platform_new(QTestState *qts,
                                       QGuestAllocator *alloc);

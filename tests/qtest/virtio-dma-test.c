@@ -1,0 +1,667 @@
+/*
+ * QTest: libqos virtio drivers through direct, IOMMU and bounce DMA ops
+ *
+ * A pseries guest with virtio-blk, virtio-net and virtio-rng, driven by
+ * libqos' drivers, whose DMA ops are picked by qvirtio_update_dma_ops()
+ * (libqos/virtio-dma.h): direct when the driver declines
+ * VIRTIO_F_ACCESS_PLATFORM, TCE-translated when it accepts it, bounced
+ * through pages shared with the (emulated) Ultravisor in a secure guest.
+ * Every flow checks the data byte for byte, on the disk image, at the
+ * network peer and in guest memory; the refused flows check that a
+ * device never sees nor overwrites a secure guest's private memory.
+ *
+ * With "-m perf", a benchmark of virtio-blk through each kind of ops
+ * (make bench-qtest) instead.
+ *
+ * Copyright (c) 2026 The qemu-pseries-dma authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "qemu/units.h"
+#include <sys/socket.h>
+#include "libqtest.h"
+#include "qobject/qdict.h"
+#include "qobject/qlist.h"
+#include "libqos/libqos-spapr.h"
+#include "libqos/virtio-pci.h"
+#include "libqos/virtio-blk.h"
+#include "libqos/virtio-net.h"
+#include "libqos/virtio-rng.h"
+#include "libqos/virtio-dma.h"
+#include "standard-headers/linux/virtio_config.h"
+#include "standard-headers/linux/virtio_ring.h"
+#include "standard-headers/linux/virtio_blk.h"
+
+#define BLK_SLOT        4
+#define NET_SLOT        5
+#define RNG_SLOT        6
+#define DISK_SIZE       (4 * MiB)
+#define SECTOR_SIZE     512
+
+#define UV_ESM          0xF110
+#define FDT_MAGIC       0xd00dfeed
+#define KBASE           0x400000
+
+/* In the TCE window, never mapped by the IOMMU ops (see dma-spapr.c) */
+#define IOVA_UNMAPPED   0x3ff00000ULL
+
+typedef struct Dev {
+    QVirtioPCIDevice *pci;
+    QVirtioDevice *vdev;
+    QVirtQueue *vq[2];
+    int nqueues;
+    const char *qom;        /* the backend's QOM path */
+} Dev;
+
+typedef struct Guest {
+    QOSState *qs;
+    QTestState *qts;
+    QGuestAllocator *alloc;
+    Dev blk, net, rng;
+    int peer;               /* the network backend's other end */
+    bool secure;
+} Guest;
+
+static char *disk_path;
+
+static void fill(uint8_t *buf, size_t len, uint8_t seed)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        buf[i] = seed + i * 7 + (i >> 9);
+    }
+}
+
+static int64_t pef_stat(QTestState *qts, const char *name)
+{
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-pef' }");
+    QDict *info = qdict_get_qdict(rsp, "return");
+    int64_t val = !strcmp(name, "secure") ? qdict_get_bool(info, name) :
+                  qdict_get_int(info, name);
+
+    qobject_unref(rsp);
+    return val;
+}
+
+/* Whether [gpa, gpa + size) lies in what the guest shared */
+static bool pef_shared(QTestState *qts, uint64_t gpa, uint64_t size)
+{
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-pef' }");
+    QList *ranges = qdict_get_qlist(qdict_get_qdict(rsp, "return"), "shared");
+    bool found = false;
+    QListEntry *e;
+
+    QLIST_FOREACH_ENTRY(ranges, e) {
+        QDict *r = qobject_to(QDict, qlist_entry_obj(e));
+        uint64_t start = qdict_get_int(r, "start");
+
+        found |= gpa >= start &&
+                 gpa + size <= start + qdict_get_int(r, "size");
+    }
+    qobject_unref(rsp);
+    return found;
+}
+
+static char *dma_mode(QTestState *qts, const char *qom)
+{
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'qom-get', 'arguments': "
+                           "{ 'path': %s, 'property': 'dma-mode' } }", qom);
+    char *mode = g_strdup(qdict_get_str(rsp, "return"));
+
+    qobject_unref(rsp);
+    return mode;
+}
+
+static bool qemu_alive(QTestState *qts)
+{
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-status' }");
+    bool ok = qdict_haskey(rsp, "return");
+
+    qobject_unref(rsp);
+    return ok;
+}
+
+/* --- the guest --------------------------------------------------------- */
+
+static void dev_init(Guest *g, Dev *dev, int slot)
+{
+    QPCIAddress addr = { .devfn = QPCI_DEVFN(slot, 0) };
+
+    dev->pci = g_new0(QVirtioPCIDevice, 1);
+    virtio_pci_init(dev->pci, g->qs->pcibus, &addr);
+    qvirtio_pci_device_enable(dev->pci);
+    dev->vdev = &dev->pci->vdev;
+}
+
+static Guest *guest_boot(bool secure)
+{
+    Guest *g = g_new0(Guest, 1);
+    int sv[2];
+
+    g_assert_cmpint(socketpair(PF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
+    g->qs = qtest_spapr_boot(
+        "-machine pseries%s %s "
+        "-drive if=none,id=d0,file=%s,format=raw "
+        "-device virtio-blk-pci,id=vblk,drive=d0,addr=%d.0 "
+        "-netdev socket,fd=%d,id=n0 "
+        "-device virtio-net-pci,id=vnet,netdev=n0,addr=%d.0 "
+        "-object rng-builtin,id=r0 "
+        "-device virtio-rng-pci,id=vrng,rng=r0,addr=%d.0",
+        secure ? ",confidential-guest-support=pef0" : "",
+        secure ? "-object pef-guest,id=pef0" : "",
+        disk_path, BLK_SLOT, sv[1], NET_SLOT, RNG_SLOT);
+    close(sv[1]);
+    g->peer = sv[0];
+    g->qts = g->qs->qts;
+    g->alloc = &g->qs->alloc;
+    g->blk.qom = "/machine/peripheral/vblk/virtio-backend";
+    g->net.qom = "/machine/peripheral/vnet/virtio-backend";
+    g->rng.qom = "/machine/peripheral/vrng/virtio-backend";
+    dev_init(g, &g->blk, BLK_SLOT);
+    dev_init(g, &g->net, NET_SLOT);
+    dev_init(g, &g->rng, RNG_SLOT);
+
+    /*
+     * Secure from here on: config space is out of reach (the qtest's RTAS
+     * buffers are private memory), the devices' BARs are not.
+     */
+    if (secure) {
+        /* As Linux's prom_init does, with a device tree stub */
+        uint64_t fdt = guest_alloc(g->alloc, 4096);
+        uint64_t args[] = { KBASE, fdt };
+
+        qtest_writel(g->qts, fdt, FDT_MAGIC);
+        g_assert_cmphex(qtest_spapr_ucall(g->qts, UV_ESM, 2, args, NULL), ==,
+                        fdt);
+        g_assert_cmpint(pef_stat(g->qts, "secure"), ==, 1);
+        g->secure = true;
+    }
+    return g;
+}
+
+/*
+ * Bring a device up as a driver does: features (accepting ACCESS_PLATFORM
+ * or not; libqos then installs the DMA ops), queues, DRIVER_OK
+ */
+static void dev_start(Guest *g, Dev *dev, bool accept, uint64_t features,
+                      int nqueues)
+{
+    int i;
+
+    qvirtio_reset(dev->vdev);
+    qvirtio_set_acknowledge(dev->vdev);
+    qvirtio_set_driver(dev->vdev);
+    features |= 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_F_ACCESS_PLATFORM;
+    dev->vdev->access_platform = accept;
+    qvirtio_set_features(dev->vdev,
+                         qvirtio_get_features(dev->vdev) & features);
+    for (i = 0; i < nqueues; i++) {
+        dev->vq[i] = qvirtqueue_setup(dev->vdev, g->alloc, i);
+    }
+    dev->nqueues = nqueues;
+    qvirtio_set_driver_ok(dev->vdev);
+}
+
+static void dev_stop(Guest *g, Dev *dev)
+{
+    int i;
+
+    qvirtio_reset(dev->vdev);
+    for (i = 0; i < dev->nqueues; i++) {
+        qvirtqueue_cleanup(dev->vdev->bus, dev->vq[i], g->alloc);
+    }
+    dev->nqueues = 0;
+}
+
+static void blk_start(Guest *g, bool accept)
+{
+    dev_start(g, &g->blk, accept,
+              1ull << VIRTIO_RING_F_INDIRECT_DESC |
+              1ull << VIRTIO_BLK_F_FLUSH, 1);
+}
+
+static void guest_start(Guest *g, bool accept)
+{
+    blk_start(g, accept);
+    dev_start(g, &g->net, accept, 0, 2);
+    dev_start(g, &g->rng, accept, 0, 1);
+}
+
+static void guest_shutdown(Guest *g)
+{
+    g_free(g->blk.pci);
+    g_free(g->net.pci);
+    g_free(g->rng.pci);
+    close(g->peer);
+    qtest_shutdown(g->qs);
+    g_free(g);
+}
+
+static void check_ops(Guest *g, const char *ops, const char *mode)
+{
+    Dev *devs[] = { &g->blk, &g->net, &g->rng };
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(devs); i++) {
+        g_autofree char *m = dma_mode(g->qts, devs[i]->qom);
+
+        g_assert_cmpstr(qvirtio_dma_ops_name(devs[i]->vdev), ==, ops);
+        g_assert_cmpstr(m, ==, mode);
+    }
+}
+
+/* --- I/O, checked byte for byte --------------------------------------- */
+
+static int blk_io(Guest *g, uint32_t type, uint64_t sector, uint8_t *buf,
+                  uint32_t len, unsigned nseg, bool indirect)
+{
+    return qvirtio_blk_request(g->qts, g->blk.vdev, g->alloc, g->blk.vq[0],
+                               type, sector, buf, len, nseg, indirect);
+}
+
+static void disk_read(uint64_t sector, uint8_t *buf, size_t len)
+{
+    int fd = open(disk_path, O_RDONLY);
+
+    g_assert(fd >= 0);
+    g_assert_cmpint(pread(fd, buf, len, sector * SECTOR_SIZE), ==, len);
+    close(fd);
+}
+
+/* Write with @wseg segments, check the image, read back with @rseg */
+static void blk_roundtrip(Guest *g, uint64_t sector, uint32_t len,
+                          unsigned wseg, unsigned rseg, bool indirect,
+                          uint8_t seed)
+{
+    g_autofree uint8_t *data = g_malloc(len);
+    g_autofree uint8_t *back = g_malloc0(len);
+
+    fill(data, len, seed);
+    g_assert_cmpint(blk_io(g, VIRTIO_BLK_T_OUT, sector, data, len, wseg,
+                           indirect), ==, VIRTIO_BLK_S_OK);
+    disk_read(sector, back, len);
+    g_assert_cmpmem(back, len, data, len);
+    memset(back, 0, len);
+    g_assert_cmpint(blk_io(g, VIRTIO_BLK_T_IN, sector, back, len, rseg,
+                           indirect), ==, VIRTIO_BLK_S_OK);
+    g_assert_cmpmem(back, len, data, len);
+}
+
+static void check_blk(Guest *g, uint8_t seed)
+{
+    blk_roundtrip(g, 8, 4096, 1, 1, false, seed);
+    blk_roundtrip(g, 64, 16 * KiB, 4, 3, false, seed + 1);  /* multi-seg */
+    blk_roundtrip(g, 128, 8 * KiB, 5, 2, true, seed + 2);   /* indirect */
+    g_assert_cmpint(blk_io(g, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 0, false), ==,
+                    VIRTIO_BLK_S_OK);
+}
+
+/* What the peer got: one frame, after the socket backend's length word */
+static ssize_t peer_recv(Guest *g, uint8_t *frame, size_t len, int flags)
+{
+    uint32_t be;
+    ssize_t n = recv(g->peer, &be, sizeof(be), flags);
+
+    if (n != sizeof(be)) {
+        return n < 0 ? -errno : -EIO;
+    }
+    g_assert_cmpuint(be32_to_cpu(be), <=, len);
+    n = recv(g->peer, frame, be32_to_cpu(be), MSG_WAITALL);
+    g_assert_cmpint(n, ==, be32_to_cpu(be));
+    return n;
+}
+
+static void check_net(Guest *g, uint8_t seed)
+{
+    uint8_t frame[300], got[300] = { 0 };
+    uint32_t be = cpu_to_be32(sizeof(frame));
+
+    /* transmit queue 1, to the peer */
+    fill(frame, sizeof(frame), seed);
+    g_assert_cmpint(qvirtio_net_tx(g->qts, g->net.vdev, g->alloc,
+                                   g->net.vq[1], frame, sizeof(frame)), ==,
+                    sizeof(frame));
+    g_assert_cmpint(peer_recv(g, got, sizeof(got), MSG_WAITALL), ==,
+                    sizeof(frame));
+    g_assert_cmpmem(got, sizeof(got), frame, sizeof(frame));
+
+    /* receive queue 0, from the peer */
+    fill(frame, sizeof(frame), seed + 0x40);
+    g_assert_cmpint(send(g->peer, &be, sizeof(be), 0), ==, sizeof(be));
+    g_assert_cmpint(send(g->peer, frame, sizeof(frame), 0), ==,
+                    sizeof(frame));
+    memset(got, 0, sizeof(got));
+    g_assert_cmpint(qvirtio_net_rx(g->qts, g->net.vdev, g->alloc,
+                                   g->net.vq[0], got, sizeof(got)), ==,
+                    sizeof(frame));
+    g_assert_cmpmem(got, sizeof(got), frame, sizeof(frame));
+}
+
+static void check_rng(Guest *g)
+{
+    uint8_t buf[64] = { 0 }, zero[64] = { 0 };
+
+    g_assert_cmpint(qvirtio_rng_read(g->qts, g->rng.vdev, g->alloc,
+                                     g->rng.vq[0], buf, sizeof(buf)), ==,
+                    sizeof(buf));
+    g_assert(memcmp(buf, zero, sizeof(buf)));
+}
+
+static void check_io(Guest *g, uint8_t seed)
+{
+    check_blk(g, seed);
+    check_net(g, seed);
+    check_rng(g);
+}
+
+/* --- flows -------------------------------------------------------------- */
+
+/* The driver declines ACCESS_PLATFORM: direct ops, guest addresses */
+static void test_direct(void)
+{
+    Guest *g = guest_boot(false);
+
+    guest_start(g, false);
+    check_ops(g, "direct", "direct");
+    g_assert_cmphex(g->blk.vq[0]->desc_bus, ==, g->blk.vq[0]->desc);
+    check_io(g, 0x10);
+    guest_shutdown(g);
+}
+
+/*
+ * One virtio-blk request whose data buffer is at bus address @data_bus,
+ * which the test chose itself; header and status go through the ops.
+ * Returns whether the device completed it.
+ */
+static bool blk_io_at(Guest *g, uint32_t type, uint64_t sector,
+                      uint64_t data_bus)
+{
+    QVirtioDevice *d = g->blk.vdev;
+    QVirtQueue *vq = g->blk.vq[0];
+    uint64_t hdr = guest_alloc(g->alloc, 16);
+    uint64_t status = guest_alloc(g->alloc, 1);
+    uint64_t hdr_bus = qvirtio_dma_map(d, hdr, 16, QDMA_TO_DEVICE);
+    uint64_t status_bus = qvirtio_dma_map(d, status, 1, QDMA_FROM_DEVICE);
+    uint8_t h[16] = { 0 };
+    uint32_t head;
+    bool done;
+
+    stl_le_p(h, type);
+    stq_le_p(h + 8, sector);
+    qtest_memwrite(g->qts, hdr, h, sizeof(h));
+    qvirtqueue_reset_pool(vq);
+    head = qvirtqueue_add(g->qts, vq, hdr_bus, 16, false, true);
+    qvirtqueue_add(g->qts, vq, data_bus, 4096, type == VIRTIO_BLK_T_IN, true);
+    qvirtqueue_add(g->qts, vq, status_bus, 1, true, false);
+    qvirtqueue_kick(g->qts, d, vq, head);
+    done = qvirtqueue_wait_buf(g->qts, vq, NULL, NULL, 5 * G_USEC_PER_SEC);
+    qvirtio_dma_unmap(d, hdr_bus, 16, QDMA_TO_DEVICE);
+    qvirtio_dma_unmap(d, status_bus, 1, QDMA_FROM_DEVICE);
+    guest_free(g->alloc, hdr);
+    guest_free(g->alloc, status);
+    return done;
+}
+
+/*
+ * The driver accepts it: TCE ops.  DMA to a bus address that is not
+ * mapped (never, or no longer: unmap cleared the TCEs) fails cleanly: the
+ * device reads nothing of the page that was mapped there and writes
+ * nothing into it, and QEMU and the device run on.
+ */
+static void test_iommu(void)
+{
+    Guest *g = guest_boot(false);
+    uint8_t page[4096], got[4096], pattern[4096];
+    uint64_t gpa, stale;
+
+    guest_start(g, true);
+    check_ops(g, "iommu", "platform");
+    g_assert_cmphex(g->blk.vq[0]->desc_bus, !=, g->blk.vq[0]->desc);
+    check_io(g, 0x20);
+
+    /* a page that was mapped, and its bus address after unmap */
+    fill(pattern, sizeof(pattern), 0x99);
+    gpa = guest_alloc(g->alloc, sizeof(page));
+    qtest_memwrite(g->qts, gpa, pattern, sizeof(pattern));
+    stale = qvirtio_dma_map(g->blk.vdev, gpa, sizeof(page),
+                            QDMA_BIDIRECTIONAL);
+    qvirtio_dma_unmap(g->blk.vdev, stale, sizeof(page), QDMA_BIDIRECTIONAL);
+
+    fill(page, sizeof(page), 0x21);     /* on disk at sector 300 */
+    g_assert_cmpint(blk_io(g, VIRTIO_BLK_T_OUT, 300, page, sizeof(page), 1,
+                           false), ==, VIRTIO_BLK_S_OK);
+    blk_io_at(g, VIRTIO_BLK_T_IN, 300, stale);
+    blk_io_at(g, VIRTIO_BLK_T_IN, 300, IOVA_UNMAPPED);
+    qtest_memread(g->qts, gpa, got, sizeof(got));
+    g_assert_cmpmem(got, sizeof(got), pattern, sizeof(pattern));
+
+    blk_io_at(g, VIRTIO_BLK_T_OUT, 310, stale);
+    blk_io_at(g, VIRTIO_BLK_T_OUT, 311, IOVA_UNMAPPED);
+    disk_read(310, got, sizeof(got));
+    g_assert(memcmp(got, pattern, sizeof(pattern)));
+
+    g_assert_true(qemu_alive(g->qts));
+    if (g->blk.vdev->bus->get_status(g->blk.vdev) &
+        VIRTIO_CONFIG_S_NEEDS_RESET) {
+        dev_stop(g, &g->blk);
+        blk_start(g, true);
+    }
+    check_blk(g, 0x28);
+    guest_shutdown(g);
+}
+
+/*
+ * A secure guest: the hook picks bounce buffers on top of the TCE ops;
+ * vrings live in shared memory, data is copied through the pool, and the
+ * device never touches private memory.
+ */
+static void test_bounce(void)
+{
+    Guest *g = guest_boot(true);
+    QDMABounceStats st;
+    QDMABouncePool *pool;
+
+    guest_start(g, true);
+    check_ops(g, "bounce", "platform");
+    pool = qdma_bounce_pool(g->blk.vdev->dma);
+    g_assert(pef_shared(g->qts, g->blk.vq[0]->desc,
+                        qvring_size(g->blk.vq[0]->size, 4096)));
+    g_assert(pef_shared(g->qts, g->net.vq[1]->desc, 4096));
+
+    check_io(g, 0x30);
+    qdma_bounce_pool_stats(pool, &st);
+    g_assert_cmpuint(st.maps, >, 0);
+    g_assert_cmpuint(st.failed_maps, ==, 0);
+    g_assert_cmpuint(st.bytes_out, >=, 28 * KiB);
+    g_assert_cmpuint(st.bytes_in, >=, 28 * KiB);
+    g_assert_cmpint(pef_stat(g->qts, "denied-reads"), ==, 0);
+    g_assert_cmpint(pef_stat(g->qts, "denied-writes"), ==, 0);
+
+    /* More than the pool holds: a mapping error, and nothing breaks */
+    {
+        uint32_t len = (st.pool_pages + 1) * 4096;
+        g_autofree uint8_t *big = g_malloc0(len);
+
+        g_assert_cmpint(blk_io(g, VIRTIO_BLK_T_IN, 0, big, len, 1, false),
+                        ==, QVIRTIO_ENOSPC);
+        qdma_bounce_pool_stats(pool, &st);
+        g_assert_cmpuint(st.failed_maps, ==, 1);
+    }
+    check_blk(g, 0x38);
+    guest_shutdown(g);
+}
+
+/*
+ * A secure guest whose driver ignores the hook and hands the device its
+ * private memory (TCE-mapped, not bounced): the device gets none of it,
+ * writes none of it, reports the failure, QEMU runs on and the Ultravisor
+ * counts the denials.
+ */
+static void test_refused(void)
+{
+    Guest *g = guest_boot(true);
+    QDMAPlatform *p = g->qs->pcibus->dma_platform;
+    uint8_t secret[4096], buf[4096], pattern[4096];
+    int ret, i;
+
+    guest_start(g, true);
+    /* rings stay in shared memory, so that the device can complain */
+    g->blk.vdev->dma = p->iommu;
+    g->net.vdev->dma = p->iommu;
+
+    fill(secret, sizeof(secret), 0x5e);
+    ret = blk_io(g, VIRTIO_BLK_T_OUT, 256, secret, sizeof(secret), 1, false);
+    g_test_message("refused request: %d", ret);
+    g_assert_cmpint(ret, !=, VIRTIO_BLK_S_OK);
+    disk_read(256, buf, sizeof(buf));
+    g_assert(memcmp(buf, secret, sizeof(secret)));
+    g_assert_cmpint(pef_stat(g->qts, "denied-reads"), >, 0);
+
+    fill(pattern, sizeof(pattern), 0xa5);
+    memcpy(buf, pattern, sizeof(buf));
+    dev_stop(g, &g->blk);
+    blk_start(g, true);
+    g->blk.vdev->dma = p->iommu;
+    ret = blk_io(g, VIRTIO_BLK_T_IN, 8, buf, sizeof(buf), 1, false);
+    g_test_message("refused request: %d", ret);
+    g_assert_cmpint(ret, !=, VIRTIO_BLK_S_OK);
+    g_assert_cmpmem(buf, sizeof(buf), pattern, sizeof(pattern));
+
+    /*
+     * Nothing of a private frame reaches the network peer: what goes out,
+     * if anything, is what the gate gave for the denied reads
+     */
+    qvirtio_net_tx(g->qts, g->net.vdev, g->alloc, g->net.vq[1], secret, 200);
+    ret = peer_recv(g, buf, sizeof(buf), MSG_DONTWAIT);
+    g_test_message("peer got %d bytes", ret);
+    for (i = 0; ret > 0 && i + 16 <= 200; i += 16) {
+        g_assert_null(memmem(buf, ret, secret + i, 16));
+    }
+
+    g_assert_true(qemu_alive(g->qts));
+
+    /* The hook's choice, after a reset, works again */
+    dev_stop(g, &g->blk);
+    blk_start(g, true);
+    g_assert_cmpstr(qvirtio_dma_ops_name(g->blk.vdev), ==, "bounce");
+    check_blk(g, 0x48);
+    guest_shutdown(g);
+}
+
+/* Reset and negotiate again with the other choice, and back */
+static void test_switch(void)
+{
+    Guest *g = guest_boot(false);
+    bool accept = true;
+    int i;
+
+    guest_start(g, accept);
+    for (i = 0; i < 3; i++) {
+        g_autofree char *mode = NULL;
+
+        check_blk(g, 0x50 + i);
+        mode = dma_mode(g->qts, g->blk.qom);
+        g_assert_cmpstr(mode, ==, accept ? "platform" : "direct");
+        g_assert_cmpstr(qvirtio_dma_ops_name(g->blk.vdev), ==,
+                        accept ? "iommu" : "direct");
+        dev_stop(g, &g->blk);
+        accept = !accept;
+        blk_start(g, accept);
+    }
+    guest_shutdown(g);
+}
+
+/* --- benchmark (-m perf) ------------------------------------------------ */
+
+#define BENCH_ROUNDS    5
+#define BENCH_SECONDS   1.0
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static void bench_one(const char *flavour, bool secure, bool accept,
+                      uint32_t len)
+{
+    Guest *g = guest_boot(secure);
+    g_autofree uint8_t *buf = g_malloc(len);
+    double iops[BENCH_ROUNDS];
+    int r;
+
+    blk_start(g, accept);
+    g_assert_cmpstr(qvirtio_dma_ops_name(g->blk.vdev), ==, flavour);
+    fill(buf, len, 0x77);
+    for (r = 0; r < BENCH_ROUNDS; r++) {
+        gint64 start = g_get_monotonic_time(), now;
+        unsigned n = 0;
+
+        do {
+            uint32_t type = n & 1 ? VIRTIO_BLK_T_IN : VIRTIO_BLK_T_OUT;
+
+            g_assert_cmpint(blk_io(g, type, (n % 64) * (len / SECTOR_SIZE),
+                                   buf, len, 1, false),
+                            ==, VIRTIO_BLK_S_OK);
+            n++;
+            now = g_get_monotonic_time();
+        } while (now - start < BENCH_SECONDS * G_USEC_PER_SEC);
+        iops[r] = n * (double)G_USEC_PER_SEC / (now - start);
+    }
+    qsort(iops, BENCH_ROUNDS, sizeof(iops[0]), cmp_double);
+    printf("%-8s %8u %10.0f %10.2f %8.0f-%-8.0f %6.1f%%\n", flavour, len,
+           iops[BENCH_ROUNDS / 2], iops[BENCH_ROUNDS / 2] * len / MiB,
+           iops[0], iops[BENCH_ROUNDS - 1],
+           100.0 * (iops[BENCH_ROUNDS - 1] - iops[0]) / iops[BENCH_ROUNDS / 2]);
+    fflush(stdout);
+    guest_shutdown(g);
+}
+
+static void bench_blk(void)
+{
+    static const uint32_t sizes[] = { 4 * KiB, 64 * KiB };
+    int i;
+
+    printf("\nvirtio-blk through libqos DMA ops, qtest-driven (%d rounds of "
+           "%.0f s, alternating write/read, one request in flight)\n",
+           BENCH_ROUNDS, BENCH_SECONDS);
+    printf("%-8s %8s %10s %10s %17s %7s\n", "ops", "bytes", "req/s",
+           "MB/s", "req/s min-max", "spread");
+    for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+        bench_one("direct", false, false, sizes[i]);
+        bench_one("iommu", false, true, sizes[i]);
+        bench_one("bounce", true, true, sizes[i]);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    int fd, ret;
+
+    g_test_init(&argc, &argv, NULL);
+
+    fd = g_file_open_tmp("virtio-dma-XXXXXX", &disk_path, NULL);
+    g_assert(fd >= 0);
+    g_assert_cmpint(ftruncate(fd, DISK_SIZE), ==, 0);
+    close(fd);
+
+    if (g_test_perf()) {
+        qtest_add_func("virtio-dma/bench/blk", bench_blk);
+    } else {
+        qtest_add_func("virtio-dma/direct", test_direct);
+        qtest_add_func("virtio-dma/iommu", test_iommu);
+        qtest_add_func("virtio-dma/bounce", test_bounce);
+        qtest_add_func("virtio-dma/refused", test_refused);
+        qtest_add_func("virtio-dma/switch", test_switch);
+    }
+
+    ret = g_test_run();
+    unlink(disk_path);
+    g_free(disk_path);
+    return ret;
+}
