@@ -221,7 +221,9 @@ static void blk_start(Guest *g, bool accept)
 {
     dev_start(g, &g->blk, accept,
               1ull << VIRTIO_RING_F_INDIRECT_DESC |
+              1ull << VIRTIO_RING_F_EVENT_IDX |
               1ull << VIRTIO_BLK_F_FLUSH, 1);
+    g_assert_true(g->blk.vq[0]->indirect && g->blk.vq[0]->event);
 }
 
 static void guest_start(Guest *g, bool accept)
