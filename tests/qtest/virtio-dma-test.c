@@ -499,43 +499,52 @@ static void test_bounce(void)
 
 /*
  * A secure guest whose driver ignores the hook and hands the device its
- * private memory (TCE-mapped, not bounced): the device gets none of it,
- * writes none of it, reports the failure, QEMU runs on and the Ultravisor
- * counts the denials.
+ * private memory instead of bouncing it: mapped through the IOMMU (the
+ * Ultravisor refuses and counts), or as guest physical addresses (the
+ * device translates them through TCEs nobody set up).  Either way the
+ * device gets none of the data, writes none of it, the request fails,
+ * QEMU runs on, and after a reset the hook's choice works again.
  */
-static void test_refused(void)
+static void check_refused(bool iommu)
 {
     Guest *g = guest_boot(true);
     QDMAPlatform *p = g->qs->pcibus->dma_platform;
+    QDMA *wrong = iommu ? p->iommu : p->direct;
     uint8_t secret[4096], buf[4096], pattern[4096];
     int ret, i;
 
     guest_start(g, true);
-    /* rings stay in shared memory, so that the device can complain */
-    g->blk.vdev->dma = p->iommu;
-    g->net.vdev->dma = p->iommu;
+    /* the rings stay in shared memory, so that the device can complain */
+    g->blk.vdev->dma = g->net.vdev->dma = g->rng.vdev->dma = wrong;
 
     fill(secret, sizeof(secret), 0x5e);
     ret = blk_io(g, VIRTIO_BLK_T_OUT, 256, secret, sizeof(secret), 1, false);
-    g_test_message("refused request: %d", ret);
+    g_test_message("refused write: %d", ret);
     g_assert_cmpint(ret, !=, VIRTIO_BLK_S_OK);
     disk_read(256, buf, sizeof(buf));
     g_assert(memcmp(buf, secret, sizeof(secret)));
-    g_assert_cmpint(pef_stat(g->qts, "denied-reads"), >, 0);
+    if (iommu) {
+        g_assert_cmpint(pef_stat(g->qts, "denied-reads"), >, 0);
+    }
 
-    fill(pattern, sizeof(pattern), 0xa5);
-    memcpy(buf, pattern, sizeof(buf));
+    /* the device may need a reset now; then the wrong ops again */
     dev_stop(g, &g->blk);
     blk_start(g, true);
-    g->blk.vdev->dma = p->iommu;
+    g->blk.vdev->dma = wrong;
+    fill(pattern, sizeof(pattern), 0xa5);
+    memcpy(buf, pattern, sizeof(buf));
     ret = blk_io(g, VIRTIO_BLK_T_IN, 8, buf, sizeof(buf), 1, false);
-    g_test_message("refused request: %d", ret);
+    g_test_message("refused read: %d", ret);
     g_assert_cmpint(ret, !=, VIRTIO_BLK_S_OK);
     g_assert_cmpmem(buf, sizeof(buf), pattern, sizeof(pattern));
 
+    memcpy(buf, pattern, 64);
+    qvirtio_rng_read(g->qts, g->rng.vdev, g->alloc, g->rng.vq[0], buf, 64);
+    g_assert_cmpmem(buf, 64, pattern, 64);
+
     /*
      * Nothing of a private frame reaches the network peer: what goes out,
-     * if anything, is what the gate gave for the denied reads
+     * if anything, is what the refused reads gave (zeros)
      */
     qvirtio_net_tx(g->qts, g->net.vdev, g->alloc, g->net.vq[1], secret, 200);
     ret = peer_recv(g, buf, sizeof(buf), MSG_DONTWAIT);
@@ -545,8 +554,6 @@ static void test_refused(void)
     }
 
     g_assert_true(qemu_alive(g->qts));
-
-    /* The hook's choice, after a reset, works again */
     dev_stop(g, &g->blk);
     blk_start(g, true);
     g_assert_cmpstr(qvirtio_dma_ops_name(g->blk.vdev), ==, "bounce");
@@ -554,7 +561,17 @@ static void test_refused(void)
     guest_shutdown(g);
 }
 
-/* Reset and negotiate again with the other choice, and back */
+static void test_refused_iommu(void)
+{
+    check_refused(true);
+}
+
+static void test_refused_direct(void)
+{
+    check_refused(false);
+}
+
+/* Reset all devices and negotiate the other way, and back */
 static void test_switch(void)
 {
     Guest *g = guest_boot(false);
@@ -563,16 +580,14 @@ static void test_switch(void)
 
     guest_start(g, accept);
     for (i = 0; i < 3; i++) {
-        g_autofree char *mode = NULL;
-
-        check_blk(g, 0x50 + i);
-        mode = dma_mode(g->qts, g->blk.qom);
-        g_assert_cmpstr(mode, ==, accept ? "platform" : "direct");
-        g_assert_cmpstr(qvirtio_dma_ops_name(g->blk.vdev), ==,
-                        accept ? "iommu" : "direct");
+        check_ops(g, accept ? "iommu" : "direct",
+                  accept ? "platform" : "direct");
+        check_io(g, 0x50 + i);
         dev_stop(g, &g->blk);
+        dev_stop(g, &g->net);
+        dev_stop(g, &g->rng);
         accept = !accept;
-        blk_start(g, accept);
+        guest_start(g, accept);
     }
     guest_shutdown(g);
 }
@@ -658,7 +673,8 @@ int main(int argc, char **argv)
         qtest_add_func("virtio-dma/direct", test_direct);
         qtest_add_func("virtio-dma/iommu", test_iommu);
         qtest_add_func("virtio-dma/bounce", test_bounce);
-        qtest_add_func("virtio-dma/refused", test_refused);
+        qtest_add_func("virtio-dma/refused/iommu", test_refused_iommu);
+        qtest_add_func("virtio-dma/refused/direct", test_refused_direct);
         qtest_add_func("virtio-dma/switch", test_switch);
     }
 
