@@ -6,7 +6,11 @@
 # /run), with its own libvirtd.conf and qemu.conf, and listens on sockets
 # in a temporary directory that virsh reaches through the URI's ?socket=.
 # stop() powers off what is left, ends the daemon and every process in its
-# namespace, removes the directory and reports anything left behind.
+# namespace, removes the directory and reports anything left behind.  If
+# the test process dies without stop() (SIGKILL, a CI timeout), a watchdog
+# does the same: libvirtd gets SIGTERM and the watchdog, which waits for
+# the test's end of a pipe to close, kills what is left in the namespace
+# (libvirt leaves guests running when it exits) and removes the directory.
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
 
@@ -48,6 +52,15 @@ auto_shutdown_restore = 0
 '''
 
 PR_SET_PDEATHSIG = 1
+
+# $1: the daemon's mount namespace, $2: its directory
+WATCHDOG = '''
+while read -r _; do :; done
+for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$1" ] && kill -9 "${p#/proc/}"
+done
+rm -rf "$2"
+'''
 
 
 class VirshError(Exception):
@@ -96,6 +109,7 @@ class PrivateLibvirtd:
         self.dir = None
         self._proc = None
         self._ns = None
+        self._watchdog = None
 
     @property
     def uri(self):
@@ -142,6 +156,8 @@ class PrivateLibvirtd:
         # binary it finds (~15 s with four of them).
         deadline = time.monotonic() + timeout
         while True:
+            if self._watchdog is None:
+                self._start_watchdog()
             if self._proc.poll() is not None:
                 raise RuntimeError('libvirtd exited with status '
                                    f'{self._proc.returncode}:\n'
@@ -156,10 +172,19 @@ class PrivateLibvirtd:
                 raise RuntimeError(f'libvirtd did not answer within '
                                    f'{timeout} s:\n' + self._output())
             time.sleep(0.2)
-        self._ns = _mount_ns(self._proc.pid)
-        if self._ns is None or self._ns == _mount_ns(os.getpid()):
+        if self._watchdog is None:
             raise RuntimeError('libvirtd does not run in a private mount '
                                'namespace')
+
+    def _start_watchdog(self):
+        """Once libvirtd has its own mount namespace, guard it"""
+        ns = _mount_ns(self._proc.pid)
+        if ns is None or ns == _mount_ns(os.getpid()):
+            return
+        self._ns = ns
+        self._watchdog = subprocess.Popen(
+            ['sh', '-c', WATCHDOG, 'watchdog', ns, self.dir],
+            stdin=subprocess.PIPE, start_new_session=True)
 
     def _output(self):
         text = ''
@@ -223,6 +248,9 @@ class PrivateLibvirtd:
                 problems.append(f'process {pid} was left running')
                 os.kill(pid, signal.SIGKILL)
         self._proc = None
+        if self._watchdog:
+            self._watchdog.stdin.close()
+            self._watchdog.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
         if os.path.exists(self.dir):
             problems.append(f'{self.dir} could not be removed')

@@ -21,7 +21,6 @@
 
 import json
 import os
-import re
 import select
 import subprocess
 import sys
