@@ -386,6 +386,21 @@ class PseriesLibvirt(PseriesGuestTest):
         xml.find('devices/disk/driver').set('iommu', 'off')
         self.start_failing(xml, 'virtio-disk0', 'VIRTIO_F_ACCESS_PLATFORM')
 
+    def test_bad_secure_transitional(self):
+        # a legacy interface bypasses VIRTIO_F_ACCESS_PLATFORM
+        xml = self.example('pseries-secure', secure=True)
+        xml.find('devices/rng').set('model', 'virtio-transitional')
+        self.start_failing(xml, 'virtio-rng-pci-transitional',
+                           'has a legacy interface, which a secure guest '
+                           'cannot use')
+
+    def test_bad_secure_memory(self):
+        # the emulated Ultravisor's RTAS bounce pages sit below 4 GiB
+        xml = self.example('pseries-secure', secure=True)
+        xml.find('memory').text = '4'
+        self.start_failing(xml, 'with the emulated Ultravisor, RAM must '
+                           'end below 0xffff0000')
+
     def test_secure(self):
         ready = self.boot(self.example('pseries-secure', secure=True),
                           SVM_READY)
