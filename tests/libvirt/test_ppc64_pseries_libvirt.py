@@ -262,6 +262,11 @@ class PseriesLibvirt(PseriesGuestTest):
         self.guest('dmesg -n 1')
         return line
 
+    def command_line(self):
+        args = self.domain.command_line()
+        self.log.info('QEMU command line: %s', ' '.join(args))
+        return args
+
     def check_bit33(self, devs):
         got = {name: features[VIRTIO_F_ACCESS_PLATFORM]
                for name, (features, _) in devs.items()}
@@ -300,7 +305,7 @@ class PseriesLibvirt(PseriesGuestTest):
 
     def test_default(self):
         self.boot(self.example('pseries-default'))
-        args = self.domain.command_line()
+        args = self.command_line()
         self.assertIn('pseries-10.1', args[args.index('-machine') + 1])
         self.assertNotIn('iommu_platform', ' '.join(args),
                          'the default example should not need '
@@ -322,7 +327,7 @@ class PseriesLibvirt(PseriesGuestTest):
 
     def test_iommu_on(self):
         self.boot(self.example('pseries-iommu'))
-        devs = devices_on_command_line(self.domain.command_line())
+        devs = devices_on_command_line(self.command_line())
         for driver in ('virtio-blk-pci', 'virtio-net-pci', 'virtio-rng-pci',
                        'virtio-serial-pci'):
             self.assertIn(driver, devs)
@@ -407,7 +412,7 @@ class PseriesLibvirt(PseriesGuestTest):
         self.assertIn('svm=1', ready)
         self.assertEqual(self.guest('cat /sys/devices/system/cpu/svm')[-1]
                          .strip(), '1', 'the guest is not secure')
-        args = self.domain.command_line()
+        args = self.command_line()
         self.assertIn('pef-guest,id=pef0', args)
         self.assertIn('confidential-guest-support=pef0', args)
         self.check_bit33(self._virtio_features())
