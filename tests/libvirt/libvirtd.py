@@ -17,6 +17,7 @@
 import ctypes
 import os
 import shutil
+import shlex
 import signal
 import subprocess
 import tempfile
@@ -141,8 +142,9 @@ class PrivateLibvirtd:
         with open(os.path.join(etc, 'qemu.conf'), 'w') as f:
             f.write(QEMU_CONF)
 
-        mounts = ' && '.join(f'mount --bind {self.dir}/{private} {system}'
-                             for system, private in PRIVATE_DIRS.items())
+        mounts = ' && '.join(
+            f'mount --bind {shlex.quote(os.path.join(self.dir, private))} '
+            f'{system}' for system, private in PRIVATE_DIRS.items())
         out = open(os.path.join(self.dir, 'libvirtd.out'), 'w')
         with out:
             self._proc = subprocess.Popen(
