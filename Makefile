@@ -6,6 +6,7 @@
 #   make check            build, then run all tests and print a summary
 #   make check-qtest      upstream + our qtests only
 #   make check-functional Linux/SLOF guest boots only
+#   make check-libvirt    the example domains through a private libvirtd
 #   make demo             boot a Debian guest on the default pseries machine
 #   make refresh-patches  turn commits in build/qemu back into patches/
 #   make checkpatch       QEMU's checkpatch.pl on patches/ and our new files
@@ -34,9 +35,12 @@ QTESTS := $(UPSTREAM_QTESTS) $(OUR_QTESTS)
 
 # Our functional tests (tests/functional/)
 FUNCTIONAL_TESTS := $(wildcard tests/functional/test_ppc64_*.py)
+# The example domains of docs/system/ppc/libvirt/ through libvirt
+LIBVIRT_TESTS := $(wildcard tests/libvirt/test_ppc64_*.py)
 
-.PHONY: all build deps check check-qtest check-functional guest-assets \
-	bench-qtest demo refresh-patches checkpatch clean distclean configured
+.PHONY: all build deps check check-qtest check-functional check-libvirt \
+	guest-assets bench-qtest demo refresh-patches checkpatch clean \
+	distclean configured
 
 all: build
 
@@ -61,7 +65,8 @@ guest-assets:
 
 check: build guest-assets
 	build-aux/run-tests --meson $(MESON) --obj $(QEMU_OBJ) --src $(QEMU_SRC) \
-	  --qtests "$(QTESTS)" --functional "$(FUNCTIONAL_TESTS)"
+	  --qtests "$(QTESTS)" --functional "$(FUNCTIONAL_TESTS)" \
+	  --libvirt "$(LIBVIRT_TESTS)"
 
 check-qtest: build
 	build-aux/run-tests --meson $(MESON) --obj $(QEMU_OBJ) --src $(QEMU_SRC) \
@@ -70,6 +75,10 @@ check-qtest: build
 check-functional: build guest-assets
 	build-aux/run-tests --meson $(MESON) --obj $(QEMU_OBJ) --src $(QEMU_SRC) \
 	  --functional "$(FUNCTIONAL_TESTS)"
+
+check-libvirt: build guest-assets
+	build-aux/run-tests --meson $(MESON) --obj $(QEMU_OBJ) --src $(QEMU_SRC) \
+	  --libvirt "$(LIBVIRT_TESTS)"
 
 # A benchmark, not a test: prints a table, asserts nothing about speed
 bench-qtest: build

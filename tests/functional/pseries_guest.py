@@ -21,7 +21,7 @@ from qemu_test import exec_command, wait_for_console_pattern
 VIRTIO_F_VERSION_1 = 32
 VIRTIO_F_ACCESS_PLATFORM = 33
 # virtio device IDs as shown in /sys/bus/virtio/devices/*/device
-VIRTIO_IDS = {0x1: 'net', 0x2: 'blk', 0x4: 'rng'}
+VIRTIO_IDS = {0x1: 'net', 0x2: 'blk', 0x3: 'console', 0x4: 'rng'}
 
 # Boot takes ~3 s (VOF, idle 2-core host), ~10 s with the CPUs busy
 BOOT_TIMEOUT = 300      # s of console silence before giving up
@@ -192,8 +192,11 @@ class PseriesGuestTest(QemuSystemTest):
         # keep kernel messages off the console while the test types
         self.guest('dmesg -n 1')
 
-    def _virtio_features(self):
-        """{'blk'|'net'|'rng': (features bit string, driver)}."""
+    def _virtio_features(self, expected=('blk', 'net', 'rng')):
+        """{'blk'|'net'|...: (features bit string, driver)}.
+
+        Fails unless exactly the @expected devices are bound to drivers.
+        """
         devs = {}
         for line in self.guest('for d in /sys/bus/virtio/devices/*; do '
                                'echo DEV $(cat $d/device) $(cat $d/features) '
@@ -203,7 +206,7 @@ class PseriesGuestTest(QemuSystemTest):
                 devs[VIRTIO_IDS[int(m.group(1), 16)]] = (m.group(2),
                                                          m.group(3))
         self.log.info('virtio features: %s', devs)
-        self.assertEqual(sorted(devs), ['blk', 'net', 'rng'],
+        self.assertEqual(sorted(devs), sorted(expected),
                          'not every virtio device is bound to its driver')
         return devs
 
