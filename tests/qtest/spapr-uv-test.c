@@ -359,10 +359,10 @@ static void test_rtas_bounce(void)
     g_assert_cmphex(qtest_readq(qts, buf), ==, 0);
     g_assert_cmpint(pef_stat(qts, "denied-writes"), >, 0);
 
-    /* A bad argument block */
+    /* A bad argument block: H_PARAMETER */
     rtas_args(qts, args_gpa, RTAS_GET_TIME_OF_DAY, 20, 1, NULL);
     g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
-                    ==, (uint64_t)-4);                          /* H_PARAMETER */
+                    ==, (uint64_t)-4);
     hargs[0] = RAM_SIZE + PAGE_SIZE;
     g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
                     ==, (uint64_t)-4);
