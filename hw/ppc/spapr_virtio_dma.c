@@ -20,6 +20,8 @@
 #include "hw/pci/pci_bus.h"
 #include "hw/pci-host/spapr.h"
 #include "hw/virtio/virtio.h"
+#include "hw/virtio/virtio-pci.h"
+#include "qemu/error-report.h"
 #include "hw/virtio/virtio-dma-policy.h"
 #include "hw/ppc/spapr_virtio_dma.h"
 #include "trace.h"
@@ -49,48 +51,97 @@ static bool spapr_virtio_offer_access_platform(VirtioDMAPolicy *policy,
     return offer;
 }
 
+/* Whether @vdev's transport has both a legacy and a modern interface */
+static bool spapr_virtio_transitional(VirtIODevice *vdev)
+{
+    Object *proxy = OBJECT(qdev_get_parent_bus(DEVICE(vdev))->parent);
+    VirtIOPCIProxy *vpp = (VirtIOPCIProxy *)object_dynamic_cast(proxy,
+                                                                TYPE_VIRTIO_PCI);
+
+    return vpp && virtio_pci_legacy(vpp) && virtio_pci_modern(vpp);
+}
+
+/*
+ * Whether @vdev may keep a legacy interface although its user required
+ * ACCESS_PLATFORM (iommu_platform=on, libvirt's <driver iommu='on'/>):
+ * where the machine offers the feature by default (pseries-10.1), legacy
+ * drivers get direct DMA as they do with the default offer.  Never in a
+ * secure guest, and not on older machine types, which keep upstream's
+ * refusal.
+ */
+static bool spapr_virtio_legacy_direct(MachineState *ms, VirtIODevice *vdev,
+                                       bool modern, bool legacy)
+{
+    SpaprPhbState *sphb = spapr_virtio_phb(vdev);
+
+    return !ms->cgs && sphb && sphb->virtio_access_platform &&
+           modern && legacy && virtio_access_platform_required(vdev);
+}
+
+/*
+ * What a secure guest (confidential-guest-support) cannot use: it cannot
+ * give a device access to its private memory, so its drivers insist on
+ * VIRTIO_F_ACCESS_PLATFORM and bounce through shared pages.  QEMU's
+ * confidential guest defaults already ask for that (iommu_platform=on,
+ * disable-legacy=on): only an explicit override, or a backend that cannot
+ * offer the feature, gets here.
+ */
+static bool spapr_virtio_check_secure(VirtIODevice *vdev, bool legacy,
+                                      Error **errp)
+{
+    DeviceState *proxy = qdev_get_parent_bus(DEVICE(vdev))->parent;
+    const char *id = proxy->id ? proxy->id : vdev->name;
+
+    if (!virtio_host_has_feature(vdev, VIRTIO_F_IOMMU_PLATFORM)) {
+        error_setg(errp, "virtio device '%s' does not offer"
+                   " VIRTIO_F_ACCESS_PLATFORM, which a secure guest's"
+                   " drivers require", id);
+        if (vdev->iommu_platform == ON_OFF_AUTO_OFF) {
+            error_append_hint(errp, "Remove iommu_platform=off (libvirt:"
+                              " <driver iommu='off'/>) from the device.\n");
+        } else {
+            error_append_hint(errp, "Its backend cannot offer it (a vhost"
+                              " backend without IOTLB support?).\n");
+        }
+        return false;
+    }
+    if (legacy) {
+        error_setg(errp, "virtio device '%s' has a legacy interface,"
+                   " which a secure guest cannot use", id);
+        error_append_hint(errp, "Set disable-legacy=on (libvirt: a model"
+                          " other than virtio-transitional).\n");
+        return false;
+    }
+    return true;
+}
+
 /*
  * Refuse what the guest could not use, with the reason, rather than let
- * its driver fail later.  A secure guest (confidential-guest-support)
- * cannot give a device access to its private memory, so its drivers insist
- * on VIRTIO_F_ACCESS_PLATFORM and bounce through shared pages; QEMU's
- * confidential guest defaults already ask for that (iommu_platform=on,
- * disable-legacy=on) and only an explicit override gets here.  Otherwise a
- * legacy interface may stay beside a required ACCESS_PLATFORM where the
- * machine offers it by default: legacy drivers get direct DMA, as they do
- * with the default offer.
+ * its driver fail later.  From pseries-10.1 (the PHB's
+ * virtio-access-platform property) a device a secure guest cannot use is
+ * an error; older machine types, which QEMU 10.0 started with such
+ * devices, get a warning, so that their command lines and migration
+ * streams keep working.
  */
 static bool spapr_virtio_check_device(VirtioDMAPolicy *policy,
                                       VirtIODevice *vdev, bool modern,
                                       bool legacy, Error **errp)
 {
     MachineState *ms = MACHINE(policy);
-    DeviceState *proxy = qdev_get_parent_bus(DEVICE(vdev))->parent;
-    const char *id = proxy->id ? proxy->id : vdev->name;
     SpaprPhbState *sphb = spapr_virtio_phb(vdev);
+    Error *err = NULL;
 
     trace_spapr_virtio_check_device(vdev->name, legacy,
                                     virtio_access_platform_required(vdev),
                                     !!ms->cgs);
-    if (ms->cgs) {
-        if (!virtio_host_has_feature(vdev, VIRTIO_F_IOMMU_PLATFORM)) {
-            error_setg(errp, "virtio device '%s' does not offer"
-                       " VIRTIO_F_ACCESS_PLATFORM, which a secure guest's"
-                       " drivers require", id);
-            error_append_hint(errp, "Remove iommu_platform=off (libvirt:"
-                              " <driver iommu='off'/>) from the device.\n");
+    if (ms->cgs && !spapr_virtio_check_secure(vdev, legacy, &err)) {
+        if (sphb && sphb->virtio_access_platform) {
+            error_propagate(errp, err);
             return false;
         }
-        if (legacy) {
-            error_setg(errp, "virtio device '%s' has a legacy interface,"
-                       " which a secure guest cannot use", id);
-            error_append_hint(errp, "Set disable-legacy=on (libvirt: a"
-                              " model other than virtio-transitional).\n");
-            return false;
-        }
-        return true;
+        warn_report_err(err);
     }
-    if (modern && legacy && sphb && sphb->virtio_access_platform) {
+    if (spapr_virtio_legacy_direct(ms, vdev, modern, legacy)) {
         return true;
     }
     return virtio_dma_policy_default_check(vdev, modern, legacy, errp);
@@ -99,17 +150,21 @@ static bool spapr_virtio_check_device(VirtioDMAPolicy *policy,
 /*
  * Where DMA goes follows the driver's choice (QEMU's default policy): TCE
  * translated if it accepted ACCESS_PLATFORM, direct otherwise.  One more
- * case than upstream: a legacy driver of a transitional device that
- * requires the feature (accepted by spapr_virtio_check_device()) cannot
- * accept it, so it gets direct DMA.  A modern driver that declines is
- * refused FEATURES_OK and never gets to DMA.
+ * case than upstream: on a transitional device that
+ * spapr_virtio_check_device() let keep its legacy interface although the
+ * user required the feature, a legacy driver (no VIRTIO_F_VERSION_1)
+ * cannot accept it and gets direct DMA.  A driver on the modern interface
+ * that leaves out VERSION_1 gets the same, no more than it could have had
+ * through the legacy interface.
  */
 static VirtioDMAMode spapr_virtio_update_dma_mode(VirtioDMAPolicy *policy,
                                                   VirtIODevice *vdev,
                                                   bool access_platform)
 {
     if (!access_platform &&
-        !virtio_vdev_has_feature(vdev, VIRTIO_F_VERSION_1)) {
+        !virtio_vdev_has_feature(vdev, VIRTIO_F_VERSION_1) &&
+        spapr_virtio_transitional(vdev) &&
+        spapr_virtio_legacy_direct(MACHINE(policy), vdev, true, true)) {
         return VIRTIO_DMA_DIRECT;
     }
     return virtio_dma_policy_default_mode(vdev, access_platform);

@@ -45,8 +45,8 @@
 #define FDT_MAGIC       0xd00dfeed
 #define KBASE           0x400000
 
-/* In the TCE window, never mapped by the IOMMU ops (see dma-spapr.c) */
-#define IOVA_UNMAPPED   0x3ff00000ULL
+/* In the TCE window, above RAM, below what the IOMMU ops hand out */
+#define IOVA_UNMAPPED   0x2ff00000ULL
 
 typedef struct Dev {
     QVirtioPCIDevice *pci;
@@ -369,7 +369,6 @@ static void test_direct(void)
 
     guest_start(g, false);
     check_ops(g, "direct", "direct");
-    g_assert_cmphex(g->blk.vq[0]->desc_bus, ==, g->blk.vq[0]->desc);
     check_io(g, 0x10);
     guest_shutdown(g);
 }

@@ -51,7 +51,8 @@ typedef enum VirtioDMAMode {
  *     accepted (@access_platform true) or declined VIRTIO_F_ACCESS_PLATFORM.
  *     Called when the device is plugged, on every change of the guest's
  *     feature set (negotiation and reset) and after migration.  QEMU's side
- *     of Linux's arch_virtio_update_dma_ops(pci_dev, qemu_direct_mode).
+ *     of arch_virtio_update_dma_ops(pci_dev, qemu_direct_mode), the guest
+ *     hook the 2018 virtio DMA plan proposed for Linux.
  * @check_device: asked when a device is plugged, once its features are
  *     known.  @modern and @legacy say which interfaces its transport has:
  *     a legacy (virtio 0.9) driver cannot negotiate

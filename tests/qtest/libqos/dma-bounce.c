@@ -102,13 +102,19 @@ static uint64_t pool_gpa(QDMABouncePool *pool, unsigned long i)
     return pool->base + (i << POOL_PAGE_SHIFT);
 }
 
-/* The mapping @bus belongs to; a driver bug if there is none */
-static unsigned long pool_find(QDMABouncePool *pool, uint64_t bus)
+/*
+ * The mapping @b made at @bus; a driver bug if there is none.  Bounce ops
+ * over different lower ops share the pool, and their bus addresses are
+ * only unique per lower ops.
+ */
+static unsigned long pool_find(QDMABounce *b, uint64_t bus)
 {
+    QDMABouncePool *pool = b->pool;
     unsigned long i;
 
     for (i = 0; i < pool->npages; i++) {
-        if (pool->slots[i].npages && pool->slots[i].bus == bus) {
+        if (pool->slots[i].npages && pool->slots[i].bus == bus &&
+            pool->slots[i].lower == b->lower) {
             return i;
         }
     }
@@ -137,7 +143,12 @@ static uint64_t bounce_map(QDMA *dma, uint64_t gpa, uint64_t len, QDMADir dir)
         return QDMA_MAPPING_ERROR;
     }
     s = &pool->slots[i];
-    if ((dir & QDMA_TO_DEVICE) && len) {
+    /*
+     * Always, as swiotlb does since CVE-2022-0854: a device that writes
+     * less than @len must not leave a previous mapping's bytes to be
+     * copied back into the buffer.
+     */
+    if (len) {
         copy(pool, pool_gpa(pool, i), gpa, len);
         pool->stats.bytes_out += len;
     }
@@ -159,7 +170,7 @@ static void bounce_sync_for_cpu(QDMA *dma, uint64_t bus, uint64_t len,
 {
     QDMABounce *b = container_of(dma, QDMABounce, dma);
     QDMABouncePool *pool = b->pool;
-    unsigned long i = pool_find(pool, bus);
+    unsigned long i = pool_find(b, bus);
 
     if ((dir & QDMA_FROM_DEVICE) && len) {
         g_assert_cmpuint(len, <=, pool->slots[i].len);
@@ -171,7 +182,7 @@ static void bounce_sync_for_cpu(QDMA *dma, uint64_t bus, uint64_t len,
 static void bounce_unmap(QDMA *dma, uint64_t bus, uint64_t len, QDMADir dir)
 {
     QDMABounce *b = container_of(dma, QDMABounce, dma);
-    unsigned long i = pool_find(b->pool, bus);
+    unsigned long i = pool_find(b, bus);
 
     qdma_unmap(b->lower, bus, len, dir);
     bounce_sync_for_cpu(dma, bus, len, dir);
@@ -205,7 +216,7 @@ static void bounce_free(QDMA *dma, uint64_t gpa, uint64_t size, uint64_t bus)
     QDMABounce *b = container_of(dma, QDMABounce, dma);
 
     qdma_unmap(b->lower, bus, size, QDMA_BIDIRECTIONAL);
-    pool_put(b->pool, pool_find(b->pool, bus));
+    pool_put(b->pool, pool_find(b, bus));
 }
 
 static void bounce_destroy(QDMA *dma)

@@ -80,11 +80,12 @@ static uint64_t tce_map(QDMA *dma, uint64_t gpa, uint64_t len, QDMADir dir)
 static void tce_unmap(QDMA *dma, uint64_t bus, uint64_t len, QDMADir dir)
 {
     QDMATce *t = container_of(dma, QDMATce, dma);
-    uint64_t offset = bus & ~TCE_PAGE_MASK;
+    unsigned long first, n = tce_npages(bus & ~TCE_PAGE_MASK, len ? len : 1);
 
     g_assert(bus >= t->iova_start);
-    tce_clear(t, (bus - t->iova_start) >> TCE_SHIFT,
-              tce_npages(offset, len ? len : 1));
+    first = (bus - t->iova_start) >> TCE_SHIFT;
+    g_assert(first + n <= t->npages);
+    tce_clear(t, first, n);
 }
 
 static uint64_t tce_alloc(QDMA *dma, uint64_t size, uint64_t *bus)

@@ -18,7 +18,8 @@
  * @access_platform: whether VIRTIO_F_ACCESS_PLATFORM was negotiated
  *
  * Installs @d's DMA ops.  The one place this policy lives, the counterpart
- * of Linux's arch_virtio_update_dma_ops(pci_dev, qemu_direct_mode):
+ * of the arch_virtio_update_dma_ops(pci_dev, qemu_direct_mode) hook that
+ * the 2018 virtio DMA plan proposed for Linux:
  * without ACCESS_PLATFORM the device uses guest physical addresses
  * (direct), with it the platform's IOMMU; a secure guest bounces either
  * through shared memory.  libqos calls it from qvirtio_set_features().
@@ -70,7 +71,8 @@ typedef struct QVirtioSeg {
  * so a caller sees exactly what guest memory holds.  What every driver
  * below uses; it knows nothing of which ops are in use.
  * Returns the length the device reported written, or QVIRTIO_ENOSPC or
- * QVIRTIO_EIO.
+ * QVIRTIO_EIO.  After QVIRTIO_EIO the device may still own descriptors:
+ * reset it before using @vq again.
  */
 int64_t qvirtio_transfer(QTestState *qts, QVirtioDevice *d,
                          QGuestAllocator *alloc, QVirtQueue *vq,
