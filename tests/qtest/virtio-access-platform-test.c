@@ -272,6 +272,16 @@ static void uv_share(VapDriver *d, uint64_t gpa, uint64_t size)
     uv_call(d, UV_SHARE_PAGE, first, last - first + 1);
 }
 
+/* A 64-bit register of the modern common configuration, as two halves */
+static void vap_common_writeq(VapDriver *d, size_t off, uint64_t val)
+{
+    QVirtioPCIDevice *vp = &d->vpci;
+
+    qpci_io_writel(vp->pdev, vp->bar, vp->common_cfg_offset + off, val);
+    qpci_io_writel(vp->pdev, vp->bar, vp->common_cfg_offset + off + 4,
+                   val >> 32);
+}
+
 static void vap_setup_queue(VapDriver *d)
 {
     QVirtioPCIDevice *vp = &d->vpci;
@@ -320,15 +330,16 @@ static void vap_setup_queue(VapDriver *d)
                        d->ring_bus >> VIRTIO_PCI_QUEUE_ADDR_SHIFT);
         d->notify_off = VIRTIO_PCI_QUEUE_NOTIFY;
     } else {
-        QVirtQueue vq = {
-            .desc = d->ring_gpa,
-            .avail = d->ring_gpa + d->avail_off,
-            .used = d->ring_gpa + d->used_off,
-            .desc_bus = d->ring_bus,
-        };
         uint16_t off;
 
-        d->vdev->bus->set_queue_address(d->vdev, &vq);
+        vap_common_writeq(d, offsetof(struct virtio_pci_common_cfg,
+                                      queue_desc_lo), d->ring_bus);
+        vap_common_writeq(d, offsetof(struct virtio_pci_common_cfg,
+                                      queue_avail_lo),
+                          d->ring_bus + d->avail_off);
+        vap_common_writeq(d, offsetof(struct virtio_pci_common_cfg,
+                                      queue_used_lo),
+                          d->ring_bus + d->used_off);
         off = qpci_io_readw(vp->pdev, vp->bar, vp->common_cfg_offset +
                             offsetof(struct virtio_pci_common_cfg,
                                      queue_notify_off));
