@@ -55,8 +55,9 @@ static bool spapr_virtio_offer_access_platform(VirtioDMAPolicy *policy,
 static bool spapr_virtio_transitional(VirtIODevice *vdev)
 {
     Object *proxy = OBJECT(qdev_get_parent_bus(DEVICE(vdev))->parent);
-    VirtIOPCIProxy *vpp = (VirtIOPCIProxy *)object_dynamic_cast(proxy,
-                                                                TYPE_VIRTIO_PCI);
+    VirtIOPCIProxy *vpp;
+
+    vpp = (VirtIOPCIProxy *)object_dynamic_cast(proxy, TYPE_VIRTIO_PCI);
 
     return vpp && virtio_pci_legacy(vpp) && virtio_pci_modern(vpp);
 }
