@@ -9,7 +9,7 @@
 #  - libvirt probes our QEMU without complaint and takes pseries-10.1 as
 #    the default machine;
 #  - the iommu='on' example fails on stock QEMU 10.0 and on pseries-10.0;
-#  - a running default guest survives virsh save / restore;
+#  - running default and secure guests survive virsh save / restore;
 #  - the secure example runs as a secure guest (svm = 1, query-pef);
 #  - bad configurations fail with a clear error through virsh start.
 #
@@ -199,6 +199,19 @@ class PseriesLibvirt(PseriesGuestTest):
         self._check_rng()
         return pattern
 
+    def save_restore(self):
+        """virsh save and restore the running guest, which must answer"""
+        image = self.scratch_file('saved.img')
+        self.virsh('save', self.domain.name, image)
+        self.assertEqual(self.domain.state(), 'shut off')
+        # the new QEMU gets a new pty
+        self.virsh('restore', '--paused', image)
+        self.attach_console()
+        self.assertEqual(self.guest('echo restored-$((6 * 7))')[-1].strip(),
+                         'restored-42', 'the restored guest does not answer')
+        self.check_bit33(self._virtio_features())
+        self.guest('ip addr flush dev eth0')    # check_io() adds it again
+
     def power_off(self, pattern):
         self._power_off()
         self._check_disk_image(pattern)
@@ -234,16 +247,7 @@ class PseriesLibvirt(PseriesGuestTest):
         self.check_bit33(self._virtio_features())
         self.check_io()
 
-        # save / restore a running guest: the new QEMU gets a new pty
-        image = self.scratch_file('saved.img')
-        self.virsh('save', self.domain.name, image)
-        self.assertEqual(self.domain.state(), 'shut off')
-        self.virsh('restore', '--paused', image)
-        self.attach_console()
-        self.assertEqual(self.guest('echo restored-$((6 * 7))')[-1].strip(),
-                         'restored-42', 'the restored guest does not answer')
-        self.check_bit33(self._virtio_features())
-        self.guest('ip addr flush dev eth0')    # check_io() adds it again
+        self.save_restore()
         self.power_off(self.check_io())
 
     def test_iommu_on(self):
@@ -345,6 +349,19 @@ class PseriesLibvirt(PseriesGuestTest):
         self.assertGreater(info['shared-pages'], 0)
         self.assertEqual(info['denied-reads'] + info['denied-writes'], 0,
                          f'refused accesses: {info["last-denials"]}')
+
+        # the secure state and the shared pages travel with a saved guest
+        self.save_restore()
+        self.assertEqual(self.guest('cat /sys/devices/system/cpu/svm')[-1]
+                         .strip(), '1', 'the restored guest is not secure')
+        after = self.domain.cmd('query-pef')
+        self.assertTrue(after['secure'])
+        self.assertEqual(after['shared'], info['shared'],
+                         'the shared pages changed across save/restore')
+        pattern = self.check_io()
+        after = self.domain.cmd('query-pef')
+        self.assertEqual(after['denied-reads'] + after['denied-writes'], 0,
+                         f'refused accesses: {after["last-denials"]}')
         self.power_off(pattern)
 
 
