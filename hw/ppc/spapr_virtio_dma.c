@@ -26,12 +26,18 @@
 #include "hw/ppc/spapr_virtio_dma.h"
 #include "trace.h"
 
+/* The transport device @vdev sits on (virtio-pci's proxy, for one) */
+static DeviceState *spapr_virtio_proxy(VirtIODevice *vdev)
+{
+    return qdev_get_parent_bus(DEVICE(vdev))->parent;
+}
+
 /* The sPAPR PHB that translates @vdev's DMA, or NULL */
 static SpaprPhbState *spapr_virtio_phb(VirtIODevice *vdev)
 {
-    DeviceState *proxy = qdev_get_parent_bus(DEVICE(vdev))->parent;
-    PCIDevice *pdev = (PCIDevice *)object_dynamic_cast(OBJECT(proxy),
-                                                       TYPE_PCI_DEVICE);
+    PCIDevice *pdev = (PCIDevice *)
+        object_dynamic_cast(OBJECT(spapr_virtio_proxy(vdev)),
+                            TYPE_PCI_DEVICE);
 
     if (!pdev) {
         return NULL;
@@ -54,10 +60,8 @@ static bool spapr_virtio_offer_access_platform(VirtioDMAPolicy *policy,
 /* Whether @vdev's transport has both a legacy and a modern interface */
 static bool spapr_virtio_transitional(VirtIODevice *vdev)
 {
-    Object *proxy = OBJECT(qdev_get_parent_bus(DEVICE(vdev))->parent);
-    VirtIOPCIProxy *vpp;
-
-    vpp = (VirtIOPCIProxy *)object_dynamic_cast(proxy, TYPE_VIRTIO_PCI);
+    VirtIOPCIProxy *vpp = (VirtIOPCIProxy *)
+        object_dynamic_cast(OBJECT(spapr_virtio_proxy(vdev)), TYPE_VIRTIO_PCI);
 
     return vpp && virtio_pci_legacy(vpp) && virtio_pci_modern(vpp);
 }
@@ -70,13 +74,13 @@ static bool spapr_virtio_transitional(VirtIODevice *vdev)
  * secure guest, and not on older machine types, which keep upstream's
  * refusal.
  */
-static bool spapr_virtio_legacy_direct(MachineState *ms, VirtIODevice *vdev,
-                                       bool modern, bool legacy)
+static bool spapr_virtio_legacy_direct(MachineState *ms, VirtIODevice *vdev)
 {
     SpaprPhbState *sphb = spapr_virtio_phb(vdev);
 
     return !ms->cgs && sphb && sphb->virtio_access_platform &&
-           modern && legacy && virtio_access_platform_required(vdev);
+           virtio_access_platform_required(vdev) &&
+           spapr_virtio_transitional(vdev);
 }
 
 /*
@@ -90,7 +94,7 @@ static bool spapr_virtio_legacy_direct(MachineState *ms, VirtIODevice *vdev,
 static bool spapr_virtio_check_secure(VirtIODevice *vdev, bool legacy,
                                       Error **errp)
 {
-    DeviceState *proxy = qdev_get_parent_bus(DEVICE(vdev))->parent;
+    DeviceState *proxy = spapr_virtio_proxy(vdev);
     const char *id = proxy->id ? proxy->id : vdev->name;
 
     if (!virtio_host_has_feature(vdev, VIRTIO_F_IOMMU_PLATFORM)) {
@@ -142,7 +146,7 @@ static bool spapr_virtio_check_device(VirtioDMAPolicy *policy,
         }
         warn_report_err(err);
     }
-    if (spapr_virtio_legacy_direct(ms, vdev, modern, legacy)) {
+    if (spapr_virtio_legacy_direct(ms, vdev)) {
         return true;
     }
     return virtio_dma_policy_default_check(vdev, modern, legacy, errp);
@@ -164,8 +168,7 @@ static VirtioDMAMode spapr_virtio_update_dma_mode(VirtioDMAPolicy *policy,
 {
     if (!access_platform &&
         !virtio_vdev_has_feature(vdev, VIRTIO_F_VERSION_1) &&
-        spapr_virtio_transitional(vdev) &&
-        spapr_virtio_legacy_direct(MACHINE(policy), vdev, true, true)) {
+        spapr_virtio_legacy_direct(MACHINE(policy), vdev)) {
         return VIRTIO_DMA_DIRECT;
     }
     return virtio_dma_policy_default_mode(vdev, access_platform);

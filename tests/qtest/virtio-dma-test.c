@@ -385,15 +385,17 @@ static bool blk_io_at(Guest *g, uint32_t type, uint64_t sector,
     QVirtQueue *vq = g->blk.vq[0];
     uint64_t hdr = guest_alloc(g->alloc, 16);
     uint64_t status = guest_alloc(g->alloc, 1);
-    uint64_t hdr_bus = qvirtio_dma_map(d, hdr, 16, QDMA_TO_DEVICE);
-    uint64_t status_bus = qvirtio_dma_map(d, status, 1, QDMA_FROM_DEVICE);
+    uint64_t hdr_bus, status_bus;
     uint8_t h[16] = { 0 };
     uint32_t head;
     bool done;
 
+    /* filled in before it is mapped: bounce ops copy it then */
     stl_le_p(h, type);
     stq_le_p(h + 8, sector);
     qtest_memwrite(g->qts, hdr, h, sizeof(h));
+    hdr_bus = qvirtio_dma_map(d, hdr, 16, QDMA_TO_DEVICE);
+    status_bus = qvirtio_dma_map(d, status, 1, QDMA_FROM_DEVICE);
     qvirtqueue_reset_pool(vq);
     head = qvirtqueue_add(g->qts, vq, hdr_bus, 16, false, true);
     qvirtqueue_add(g->qts, vq, data_bus, 4096, type == VIRTIO_BLK_T_IN, true);
@@ -456,6 +458,33 @@ static void test_iommu(void)
 }
 
 /*
+ * Bounce ops: what the device wrote reaches the driver's buffer on
+ * sync_for_cpu, while the mapping stays, and not before
+ */
+static void check_sync_for_cpu(Guest *g)
+{
+    uint8_t data[4096], got[4096], zero[4096] = { 0 };
+    uint64_t gpa = guest_alloc(g->alloc, sizeof(data));
+    uint64_t bus;
+
+    fill(data, sizeof(data), 0x3c);
+    g_assert_cmpint(blk_io(g, VIRTIO_BLK_T_OUT, 400, data, sizeof(data), 1,
+                           false), ==, VIRTIO_BLK_S_OK);
+    qtest_memset(g->qts, gpa, 0, sizeof(data));
+    bus = qvirtio_dma_map(g->blk.vdev, gpa, sizeof(data), QDMA_FROM_DEVICE);
+    g_assert_cmphex(bus, !=, QDMA_MAPPING_ERROR);
+    g_assert_true(blk_io_at(g, VIRTIO_BLK_T_IN, 400, bus));
+    qtest_memread(g->qts, gpa, got, sizeof(got));
+    g_assert_cmpmem(got, sizeof(got), zero, sizeof(zero));
+    qvirtio_dma_sync_for_cpu(g->blk.vdev, bus, sizeof(data),
+                             QDMA_FROM_DEVICE);
+    qtest_memread(g->qts, gpa, got, sizeof(got));
+    g_assert_cmpmem(got, sizeof(got), data, sizeof(data));
+    qvirtio_dma_unmap(g->blk.vdev, bus, sizeof(data), QDMA_FROM_DEVICE);
+    guest_free(g->alloc, gpa);
+}
+
+/*
  * A secure guest: the hook picks bounce buffers on top of the TCE ops;
  * vrings live in shared memory, data is copied through the pool, and the
  * device never touches private memory.
@@ -481,6 +510,7 @@ static void test_bounce(void)
     g_assert_cmpuint(st.bytes_in, >=, 28 * KiB);
     g_assert_cmpint(pef_stat(g->qts, "denied-reads"), ==, 0);
     g_assert_cmpint(pef_stat(g->qts, "denied-writes"), ==, 0);
+    check_sync_for_cpu(g);
 
     /* More than the pool holds: a mapping error, and nothing breaks */
     {

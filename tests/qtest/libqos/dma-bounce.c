@@ -27,7 +27,6 @@ typedef struct BounceSlot {
     uint64_t len;
     uint64_t bus;               /* what the device got */
     unsigned long npages;       /* 0: not the first page of a mapping */
-    QDMADir dir;
     QDMA *lower;
 } BounceSlot;
 
@@ -84,7 +83,6 @@ static long pool_get(QDMABouncePool *pool, uint64_t len)
     }
     bitmap_set(pool->used, first, n);
     pool->slots[first].npages = n;
-    pool->stats.used_pages += n;
     return first;
 }
 
@@ -93,7 +91,6 @@ static void pool_put(QDMABouncePool *pool, unsigned long first)
     unsigned long n = pool->slots[first].npages;
 
     bitmap_clear(pool->used, first, n);
-    pool->stats.used_pages -= n;
     memset(&pool->slots[first], 0, sizeof(pool->slots[first]));
 }
 
@@ -160,23 +157,27 @@ static uint64_t bounce_map(QDMA *dma, uint64_t gpa, uint64_t len, QDMADir dir)
     }
     s->orig = gpa;
     s->len = len;
-    s->dir = dir;
     s->lower = b->lower;
     return s->bus;
+}
+
+/* What the device wrote into mapping @i goes back to the driver's buffer */
+static void copy_back(QDMABouncePool *pool, unsigned long i, uint64_t len,
+                      QDMADir dir)
+{
+    if ((dir & QDMA_FROM_DEVICE) && len) {
+        g_assert_cmpuint(len, <=, pool->slots[i].len);
+        copy(pool, pool->slots[i].orig, pool_gpa(pool, i), len);
+        pool->stats.bytes_in += len;
+    }
 }
 
 static void bounce_sync_for_cpu(QDMA *dma, uint64_t bus, uint64_t len,
                                 QDMADir dir)
 {
     QDMABounce *b = container_of(dma, QDMABounce, dma);
-    QDMABouncePool *pool = b->pool;
-    unsigned long i = pool_find(b, bus);
 
-    if ((dir & QDMA_FROM_DEVICE) && len) {
-        g_assert_cmpuint(len, <=, pool->slots[i].len);
-        copy(pool, pool->slots[i].orig, pool_gpa(pool, i), len);
-        pool->stats.bytes_in += len;
-    }
+    copy_back(b->pool, pool_find(b, bus), len, dir);
 }
 
 static void bounce_unmap(QDMA *dma, uint64_t bus, uint64_t len, QDMADir dir)
@@ -185,7 +186,7 @@ static void bounce_unmap(QDMA *dma, uint64_t bus, uint64_t len, QDMADir dir)
     unsigned long i = pool_find(b, bus);
 
     qdma_unmap(b->lower, bus, len, dir);
-    bounce_sync_for_cpu(dma, bus, len, dir);
+    copy_back(b->pool, i, len, dir);
     pool_put(b->pool, i);
 }
 
@@ -265,13 +266,14 @@ QDMABouncePool *qdma_bounce_pool_new(QTestState *qts, QGuestAllocator *alloc,
     pool->npages = pool_pages;
     pool->used = bitmap_new(pool_pages);
     pool->slots = g_new0(BounceSlot, pool_pages);
-    pool->stats.pool_pages = pool_pages;
     return pool;
 }
 
 void qdma_bounce_pool_stats(QDMABouncePool *pool, QDMABounceStats *stats)
 {
     *stats = pool->stats;
+    stats->pool_pages = pool->npages;
+    stats->used_pages = bitmap_count_one(pool->used, pool->npages);
 }
 
 void qdma_bounce_pool_free(QDMABouncePool *pool)

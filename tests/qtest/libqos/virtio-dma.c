@@ -126,7 +126,7 @@ int64_t qvirtio_transfer(QTestState *qts, QVirtioDevice *d,
     ret = qvirtqueue_wait_buf(qts, vq, NULL, &len, timeout_us) ? len :
           QVIRTIO_EIO;
     if (table) {
-        qvring_indirect_desc_free(d, alloc, table);
+        qvring_indirect_desc_free(alloc, table);
     }
 
 out:
