@@ -52,14 +52,36 @@ static uint64_t spapr_uv_nr_shared(SpaprUltravisor *uv)
     return bitmap_count_one(uv->shared, uv->nr_pages);
 }
 
-/* Zero a page with the Ultravisor's (ungated) access to RAM */
-static void spapr_uv_zero_page(SpaprUltravisor *uv, uint64_t page)
+/*
+ * Zero guest RAM as the Ultravisor.  Through its address space, not a
+ * host pointer: RAM may be several memory backends (NUMA), and unmapping a
+ * written mapping marks the pages dirty for migration and drops TCG's
+ * translations of code that was there.
+ */
+static void spapr_uv_scrub(SpaprUltravisor *uv, hwaddr addr, hwaddr len)
 {
-    uint64_t size = 1ULL << uv->page_shift;
-    uint64_t offset = page << uv->page_shift;
+    while (len) {
+        hwaddr l = len;
+        void *p = address_space_map(&uv->ram_as, addr, &l, true,
+                                    MEMTXATTRS_UNSPECIFIED);
 
-    memset(memory_region_get_ram_ptr(uv->ram) + offset, 0, size);
-    memory_region_set_dirty(uv->ram, offset, size);
+        if (!p) {
+            /* Not directly mapped RAM: write the slow way */
+            address_space_set(&uv->ram_as, addr, 0, len,
+                              MEMTXATTRS_UNSPECIFIED);
+            return;
+        }
+        memset(p, 0, l);
+        address_space_unmap(&uv->ram_as, p, l, true, l);
+        addr += l;
+        len -= l;
+    }
+}
+
+static void spapr_uv_scrub_pages(SpaprUltravisor *uv, uint64_t first,
+                                 uint64_t npages)
+{
+    spapr_uv_scrub(uv, first << uv->page_shift, npages << uv->page_shift);
 }
 
 /*
@@ -112,6 +134,68 @@ static target_ulong spapr_uv_esm(SpaprUltravisor *uv, PowerPCCPU *cpu)
     return U_SUCCESS;
 }
 
+static target_ulong spapr_uv_share_pages(SpaprUltravisor *uv, uint64_t gfn,
+                                         uint64_t npages)
+{
+    uint64_t i;
+
+    for (i = gfn; i < gfn + npages; i++) {
+        if (!test_bit(i, uv->shared)) {
+            /* The hypervisor gets a zeroed page, never the secure data */
+            spapr_uv_scrub_pages(uv, i, 1);
+            set_bit_atomic(i, uv->shared);
+        }
+    }
+    spapr_uv_gate_changed(uv, gfn, npages, true);
+    return U_SUCCESS;
+}
+
+/*
+ * Take pages [gfn, gfn + npages) back from the hypervisor.  The order
+ * matters: clear the shared bits first, so that no new mapping of them can
+ * be made; then let block DMA in flight finish; then make sure no device
+ * still holds a mapping, which it could go on using after we return.  If
+ * one does, the pages stay shared and the guest gets U_BUSY, as from the
+ * real Ultravisor, which cannot unshare a page the hypervisor holds.
+ */
+static target_ulong spapr_uv_unshare_pages(SpaprUltravisor *uv, uint64_t gfn,
+                                           uint64_t npages)
+{
+    g_autofree unsigned long *taken = bitmap_new(npages);
+    uint64_t i, n = 0;
+
+    for (i = 0; i < npages; i++) {
+        if (test_bit(gfn + i, uv->shared)) {
+            clear_bit_atomic(gfn + i, uv->shared);
+            set_bit(i, taken);
+            n++;
+        }
+    }
+    if (!n) {
+        return U_SUCCESS;       /* all private already: nothing to revoke */
+    }
+    /* Pairs with the barrier in spapr_uv_hold() */
+    smp_mb();
+    spapr_uv_gate_changed(uv, gfn, npages, false);
+    spapr_uv_drain_dma();
+
+    if (spapr_uv_held(uv, gfn, npages)) {
+        for (i = 0; i < npages; i++) {
+            if (test_bit(i, taken)) {
+                set_bit_atomic(gfn + i, uv->shared);
+            }
+        }
+        trace_spapr_uv_unshare_busy(gfn << uv->page_shift,
+                                    npages << uv->page_shift);
+        return U_BUSY;
+    }
+    for (i = find_first_bit(taken, npages); i < npages;
+         i = find_next_bit(taken, npages, i + 1)) {
+        spapr_uv_scrub_pages(uv, gfn + i, 1);
+    }
+    return U_SUCCESS;
+}
+
 /* UV_SHARE_PAGE, UV_UNSHARE_PAGE: gfn in r4, number of pages in r5 */
 static target_ulong spapr_uv_share(SpaprUltravisor *uv, PowerPCCPU *cpu,
                                    bool share)
@@ -119,7 +203,6 @@ static target_ulong spapr_uv_share(SpaprUltravisor *uv, PowerPCCPU *cpu,
     CPUPPCState *env = &cpu->env;
     uint64_t gfn = env->gpr[4];
     uint64_t npages = env->gpr[5];
-    uint64_t i;
 
     if (!uv->secure || !(env->msr & R_MSR_S_MASK)) {
         return U_PERMISSION;
@@ -127,40 +210,17 @@ static target_ulong spapr_uv_share(SpaprUltravisor *uv, PowerPCCPU *cpu,
     if (!npages || gfn >= uv->nr_pages || npages > uv->nr_pages - gfn) {
         return U_P2;
     }
-    if (!share) {
-        spapr_uv_drain_dma();
-    }
-    for (i = gfn; i < gfn + npages; i++) {
-        if (share && !test_bit(i, uv->shared)) {
-            /* The hypervisor gets a zeroed page, never the secure data */
-            spapr_uv_zero_page(uv, i);
-            set_bit_atomic(i, uv->shared);
-        } else if (!share && test_bit(i, uv->shared)) {
-            clear_bit_atomic(i, uv->shared);
-            spapr_uv_zero_page(uv, i);
-        }
-    }
-    spapr_uv_gate_changed(uv, gfn, npages, share);
-    return U_SUCCESS;
+    return share ? spapr_uv_share_pages(uv, gfn, npages) :
+                   spapr_uv_unshare_pages(uv, gfn, npages);
 }
 
 static target_ulong spapr_uv_unshare_all(SpaprUltravisor *uv,
                                          PowerPCCPU *cpu)
 {
-    int64_t page;
-
     if (!uv->secure || !(cpu->env.msr & R_MSR_S_MASK)) {
         return U_PERMISSION;
     }
-    spapr_uv_drain_dma();
-    for (page = find_first_bit(uv->shared, uv->nr_pages);
-         page < uv->nr_pages;
-         page = find_next_bit(uv->shared, uv->nr_pages, page + 1)) {
-        clear_bit_atomic(page, uv->shared);
-        spapr_uv_zero_page(uv, page);
-    }
-    spapr_uv_gate_changed(uv, 0, uv->nr_pages, false);
-    return U_SUCCESS;
+    return spapr_uv_unshare_pages(uv, 0, uv->nr_pages);
 }
 
 static void spapr_uv_do_ultracall(SpaprUltravisor *uv, PowerPCCPU *cpu)
@@ -199,25 +259,46 @@ static void spapr_uv_do_ultracall(SpaprUltravisor *uv, PowerPCCPU *cpu)
     env->gpr[3] = ret;
 }
 
-void spapr_uv_ultracall(PPCVirtualHypervisor *vhyp, PowerPCCPU *cpu)
+/*
+ * "sc 2" from a vCPU.  Without pef-guest there is no Ultravisor, and the
+ * call goes on to the guest's kernel as on hardware without one.
+ */
+bool spapr_uv_ultracall(PPCVirtualHypervisor *vhyp, PowerPCCPU *cpu)
 {
     SpaprMachineState *spapr = SPAPR_MACHINE(vhyp);
 
     if (!spapr->uv) {
-        /*
-         * Without an Ultravisor, ultracalls go to the hypervisor, which
-         * fails them (ultravisor.rst).
-         */
-        trace_spapr_uv_ultracall(cpu->env.gpr[3], cpu->env.gpr[4],
-                                 cpu->env.gpr[5], U_FUNCTION);
-        cpu->env.gpr[3] = U_FUNCTION;
-        return;
+        return false;
     }
     spapr_uv_do_ultracall(spapr->uv, cpu);
+    return true;
+}
+
+/*
+ * Wipe the private pages of a secure guest that is going away, as the real
+ * Ultravisor scrubs a terminated secure VM's memory: once the machine
+ * leaves secure mode, the hypervisor side may read all of RAM again.
+ * Machine reset calls this before devices are reset, so that what reset
+ * loads (firmware, kernel and initrd images) lands after the wipe.
+ */
+static void spapr_uv_scrub_private(SpaprUltravisor *uv)
+{
+    int64_t first, end;
+
+    for (first = find_first_zero_bit(uv->shared, uv->nr_pages);
+         first < uv->nr_pages;
+         first = find_next_zero_bit(uv->shared, uv->nr_pages, end)) {
+        end = find_next_bit(uv->shared, uv->nr_pages, first);
+        spapr_uv_scrub_pages(uv, first, end - first);
+    }
 }
 
 void spapr_uv_reset(SpaprUltravisor *uv)
 {
+    if (uv->secure) {
+        trace_spapr_uv_reset_scrub(uv->nr_pages - spapr_uv_nr_shared(uv));
+        spapr_uv_scrub_private(uv);
+    }
     /* Machine reset leaves secure mode; the CPUs' reset clears MSR[S] */
     qatomic_set(&uv->secure, false);
     bitmap_zero(uv->shared, uv->nr_pages);
@@ -375,6 +456,7 @@ int spapr_uv_init(SpaprMachineState *spapr, uint64_t page_size,
     uv->stop_on_violation = stop_on_violation;
     uv->nr_pages = ms->ram_size >> uv->page_shift;
     uv->shared = bitmap_new(uv->nr_pages);
+    spapr_uv_hold_init(uv);
     spapr_uv_gate_init(uv, ms->ram);
     vmstate_register(NULL, 0, &vmstate_spapr_uv, uv);
     spapr->uv = uv;

@@ -23,36 +23,59 @@
 #include "cpu.h"
 #include "trace.h"
 
+/* The bounce page: the argument block, then one data buffer */
 #define SPAPR_UV_BOUNCE_ARGS    0               /* struct rtas_args */
-#define SPAPR_UV_BOUNCE_BUF     (4 * KiB)       /* one data buffer */
+#define SPAPR_UV_BOUNCE_BUF     (4 * KiB)
 #define SPAPR_UV_BOUNCE_BUFLEN  (4 * KiB)
 
+/* struct rtas_args: token, nargs, nret, then nargs + nret words */
+#define RTAS_ARGS_HDR           12
 #define RTAS_ARGS_MAX           16
+#define RTAS_ARG(i)             (RTAS_ARGS_HDR + 4 * (i))
 
+/* How much of a buffer goes in or out */
 typedef enum {
-    BUF_IN = 1,
-    BUF_OUT = 2,
-} SpaprUvRtasBufDir;
+    RTAS_LEN_NONE,
+    RTAS_LEN_ARG,           /* the length argument */
+    RTAS_LEN_WORKAREA,      /* a whole work area: the bounce buffer */
+    RTAS_LEN_SYSPARM,       /* 2 + the big-endian 16-bit header */
+    RTAS_LEN_STRING,        /* a NUL-terminated string */
+    RTAS_LEN_RET1,          /* the second return value (nvram-fetch) */
+} SpaprUvRtasLen;
 
-/* RTAS calls that carry a buffer, as the real Ultravisor handles them */
+/*
+ * RTAS calls that carry a buffer, as open-power/ultravisor's
+ * svm/svm-rtas-hdlr.c bounces them: only what the call passes goes in,
+ * only what it returns comes out, and only on success.
+ */
 typedef struct SpaprUvRtasBuf {
     uint32_t token;
-    int addr_arg;       /* args[] index of the buffer address */
-    int len_arg;        /* args[] index of its length, or -1 */
-    uint32_t fixed_len; /* length if len_arg < 0 */
-    unsigned dir;
+    int addr_arg;           /* args[] index of the buffer's address */
+    int len_arg;            /* args[] index of its length, or -1 */
+    SpaprUvRtasLen in, out;
 } SpaprUvRtasBuf;
 
 static const SpaprUvRtasBuf spapr_uv_rtas_bufs[] = {
-    { RTAS_CHECK_EXCEPTION, 4, 5, 0, BUF_OUT },
-    { RTAS_EVENT_SCAN, 2, 3, 0, BUF_OUT },
-    { RTAS_IBM_CONFIGURE_CONNECTOR, 0, -1, 4 * KiB, BUF_IN | BUF_OUT },
-    { RTAS_IBM_GET_SYSTEM_PARAMETER, 1, 2, 0, BUF_OUT },
-    { RTAS_IBM_SET_SYSTEM_PARAMETER, 1, -1, 4 * KiB, BUF_IN },
-    { RTAS_IBM_OS_TERM, 0, -1, 512, BUF_IN },
-    { RTAS_NVRAM_FETCH, 1, 2, 0, BUF_OUT },
-    { RTAS_NVRAM_STORE, 1, 2, 0, BUF_IN },
+    { RTAS_CHECK_EXCEPTION, 4, 5, RTAS_LEN_NONE, RTAS_LEN_ARG },
+    { RTAS_EVENT_SCAN, 2, 3, RTAS_LEN_NONE, RTAS_LEN_ARG },
+    { RTAS_IBM_CONFIGURE_CONNECTOR, 0, -1,
+      RTAS_LEN_WORKAREA, RTAS_LEN_WORKAREA },
+    { RTAS_IBM_GET_SYSTEM_PARAMETER, 1, 2, RTAS_LEN_NONE, RTAS_LEN_SYSPARM },
+    { RTAS_IBM_SET_SYSTEM_PARAMETER, 1, -1, RTAS_LEN_SYSPARM, RTAS_LEN_NONE },
+    { RTAS_IBM_OS_TERM, 0, -1, RTAS_LEN_STRING, RTAS_LEN_NONE },
+    { RTAS_NVRAM_FETCH, 1, 2, RTAS_LEN_NONE, RTAS_LEN_RET1 },
+    { RTAS_NVRAM_STORE, 1, 2, RTAS_LEN_ARG, RTAS_LEN_NONE },
 };
+
+/* One H_RTAS on its way through the bounce page */
+typedef struct SpaprUvRtasCall {
+    hwaddr args_gpa;        /* the guest's struct rtas_args */
+    uint32_t token, nargs, nret;
+    uint32_t args[RTAS_ARGS_MAX];
+    const SpaprUvRtasBuf *buf;
+    hwaddr buf_gpa;
+    uint32_t buf_max;       /* the buffer's size, as far as the call says */
+} SpaprUvRtasCall;
 
 static const SpaprUvRtasBuf *spapr_uv_rtas_buf(uint32_t token)
 {
@@ -66,85 +89,207 @@ static const SpaprUvRtasBuf *spapr_uv_rtas_buf(uint32_t token)
     return NULL;
 }
 
+static bool spapr_uv_read(SpaprUltravisor *uv, hwaddr gpa, void *buf,
+                          hwaddr len)
+{
+    return address_space_read(&uv->ram_as, gpa, MEMTXATTRS_UNSPECIFIED,
+                              buf, len) == MEMTX_OK;
+}
+
+/*
+ * How many bytes of the guest's buffer the call passes in, read from the
+ * guest's private memory by the Ultravisor; -1 if it cannot be bounced.
+ */
+static int64_t spapr_uv_rtas_in_len(SpaprUltravisor *uv,
+                                    SpaprUvRtasCall *call, uint8_t *bbuf)
+{
+    uint16_t hdr;
+    hwaddr i;
+
+    switch (call->buf->in) {
+    case RTAS_LEN_NONE:
+        return 0;
+    case RTAS_LEN_ARG:
+        return call->buf_max;
+    case RTAS_LEN_WORKAREA:
+        return SPAPR_UV_BOUNCE_BUFLEN;
+    case RTAS_LEN_SYSPARM:
+        if (!spapr_uv_read(uv, call->buf_gpa, &hdr, sizeof(hdr))) {
+            return -1;
+        }
+        return sizeof(hdr) + be16_to_cpu(hdr);
+    case RTAS_LEN_STRING:
+        /* Up to the NUL, which must be within the bounce buffer */
+        for (i = 0; i < SPAPR_UV_BOUNCE_BUFLEN; i++) {
+            if (!spapr_uv_read(uv, call->buf_gpa + i, &bbuf[i], 1)) {
+                return -1;
+            }
+            if (!bbuf[i]) {
+                return i + 1;
+            }
+        }
+        return -1;
+    default:
+        g_assert_not_reached();
+    }
+}
+
+/*
+ * Copy the call to the bounce page: the header and the input arguments
+ * (not the return slots, which the hypervisor only writes), and the input
+ * part of a buffer, if the call has one.  A buffer too large for the
+ * bounce page stays where it is, and the gate refuses the hypervisor's
+ * accesses to it.
+ */
+static bool spapr_uv_rtas_bounce_in(SpaprUltravisor *uv,
+                                    SpaprUvRtasCall *call, uint8_t *bounce)
+{
+    const SpaprUvRtasBuf *buf = spapr_uv_rtas_buf(call->token);
+    uint8_t *bbuf = bounce + SPAPR_UV_BOUNCE_BUF;
+    uint32_t hdr[3];
+    int64_t in_len;
+    int i;
+
+    if (buf && buf->addr_arg < (int)call->nargs &&
+        buf->len_arg < (int)call->nargs) {
+        call->buf = buf;
+        call->buf_gpa = call->args[buf->addr_arg];
+        call->buf_max = buf->len_arg < 0 ? SPAPR_UV_BOUNCE_BUFLEN :
+                        call->args[buf->len_arg];
+        in_len = call->buf_max > SPAPR_UV_BOUNCE_BUFLEN ? -1 :
+                 spapr_uv_rtas_in_len(uv, call, bbuf);
+        if (in_len < 0 || in_len > SPAPR_UV_BOUNCE_BUFLEN) {
+            qemu_log_mask(LOG_GUEST_ERROR, "spapr-uv: H_RTAS token 0x%x: "
+                          "buffer at 0x%" HWADDR_PRIx " not bounced (too "
+                          "large or unreadable)\n", call->token,
+                          call->buf_gpa);
+            memset(bbuf, 0, SPAPR_UV_BOUNCE_BUFLEN);
+            call->buf = NULL;
+        } else {
+            if (buf->in != RTAS_LEN_STRING && in_len &&
+                !spapr_uv_read(uv, call->buf_gpa, bbuf, in_len)) {
+                return false;
+            }
+            /* RTAS addresses are 32-bit: the bounce page is below 4 GiB */
+            call->args[buf->addr_arg] = SPAPR_UV_BOUNCE_BASE +
+                                        SPAPR_UV_BOUNCE_BUF;
+        }
+    }
+
+    hdr[0] = cpu_to_be32(call->token);
+    hdr[1] = cpu_to_be32(call->nargs);
+    hdr[2] = cpu_to_be32(call->nret);
+    memcpy(bounce + SPAPR_UV_BOUNCE_ARGS, hdr, sizeof(hdr));
+    for (i = 0; i < call->nargs; i++) {
+        stl_be_p(bounce + SPAPR_UV_BOUNCE_ARGS + RTAS_ARG(i), call->args[i]);
+    }
+    return true;
+}
+
+/* How many bytes of the buffer the call returns */
+static uint32_t spapr_uv_rtas_out_len(SpaprUvRtasCall *call, uint8_t *bounce)
+{
+    uint8_t *bargs = bounce + SPAPR_UV_BOUNCE_ARGS;
+    int32_t status = ldl_be_p(bargs + RTAS_ARG(call->nargs));
+    bool configure = call->token == RTAS_IBM_CONFIGURE_CONNECTOR;
+    uint32_t len;
+
+    /* Only on success; ibm,configure-connector also on "call again" */
+    if (!call->nret ||
+        (configure ? status < 0 && status != RTAS_OUT_BUSY : status != 0)) {
+        return 0;
+    }
+    switch (call->buf->out) {
+    case RTAS_LEN_ARG:
+        return call->buf_max;
+    case RTAS_LEN_WORKAREA:
+        return SPAPR_UV_BOUNCE_BUFLEN;
+    case RTAS_LEN_SYSPARM:
+        len = 2 + lduw_be_p(bounce + SPAPR_UV_BOUNCE_BUF);
+        return MIN(len, call->buf_max);
+    case RTAS_LEN_RET1:
+        if (call->nret < 2) {
+            return 0;
+        }
+        len = ldl_be_p(bargs + RTAS_ARG(call->nargs + 1));
+        return MIN(len, call->buf_max);
+    default:
+        return 0;
+    }
+}
+
+/* Results back to the guest: the return slots, then the buffer */
+static void spapr_uv_rtas_copy_out(SpaprUltravisor *uv,
+                                   SpaprUvRtasCall *call, uint8_t *bounce)
+{
+    uint32_t out_len;
+
+    address_space_write(&uv->ram_as, call->args_gpa + RTAS_ARG(call->nargs),
+                        MEMTXATTRS_UNSPECIFIED,
+                        bounce + SPAPR_UV_BOUNCE_ARGS + RTAS_ARG(call->nargs),
+                        4 * call->nret);
+    if (call->buf) {
+        out_len = spapr_uv_rtas_out_len(call, bounce);
+        address_space_write(&uv->ram_as, call->buf_gpa,
+                            MEMTXATTRS_UNSPECIFIED,
+                            bounce + SPAPR_UV_BOUNCE_BUF, out_len);
+    }
+}
+
 /*
  * H_RTAS from a secure guest: copy the argument block (and a buffer) to
- * the Ultravisor's shared bounce page, make the call, copy results back.
- * The Ultravisor reads and writes the guest's private memory itself.
+ * the Ultravisor's shared bounce page, make the call, copy results back,
+ * and clear the page, which the hypervisor can read.  The Ultravisor
+ * reads and writes the guest's private memory itself.
  */
 static target_ulong spapr_uv_reflect_rtas(SpaprUltravisor *uv,
                                           PowerPCCPU *cpu, target_ulong *args)
 {
     uint8_t *bounce = memory_region_get_ram_ptr(&uv->bounce);
-    hwaddr guest_args = args[0];
-    uint32_t hdr[3 + RTAS_ARGS_MAX];
-    uint32_t token, nargs, nret;
-    const SpaprUvRtasBuf *buf;
-    hwaddr buf_gpa = 0;
-    uint32_t buf_len = 0;
+    SpaprUvRtasCall call = { .args_gpa = args[0] };
     target_ulong bounce_args[9] = { SPAPR_UV_BOUNCE_BASE };
-    target_ulong ret;
+    uint32_t hdr[3];
+    target_ulong ret = H_PARAMETER;
+    int i;
 
-    if (address_space_read(&uv->ram_as, guest_args, MEMTXATTRS_UNSPECIFIED,
-                           hdr, 12) != MEMTX_OK) {
+    if (!spapr_uv_read(uv, call.args_gpa, hdr, sizeof(hdr))) {
         qemu_log_mask(LOG_GUEST_ERROR, "spapr-uv: H_RTAS: bad argument "
-                      "block address 0x%" HWADDR_PRIx "\n", guest_args);
+                      "block address 0x%" HWADDR_PRIx "\n", call.args_gpa);
         return H_PARAMETER;
     }
-    token = be32_to_cpu(hdr[0]);
-    nargs = be32_to_cpu(hdr[1]);
-    nret = be32_to_cpu(hdr[2]);
-    if (nargs > RTAS_ARGS_MAX || nret > RTAS_ARGS_MAX - nargs) {
+    call.token = be32_to_cpu(hdr[0]);
+    call.nargs = be32_to_cpu(hdr[1]);
+    call.nret = be32_to_cpu(hdr[2]);
+    if (call.nargs > RTAS_ARGS_MAX || call.nret > RTAS_ARGS_MAX - call.nargs) {
         qemu_log_mask(LOG_GUEST_ERROR, "spapr-uv: H_RTAS: %u arguments and "
-                      "%u results do not fit\n", nargs, nret);
+                      "%u results do not fit\n", call.nargs, call.nret);
         return H_PARAMETER;
     }
-    if (address_space_read(&uv->ram_as, guest_args + 12,
-                           MEMTXATTRS_UNSPECIFIED, &hdr[3],
-                           4 * (nargs + nret)) != MEMTX_OK) {
-        return H_PARAMETER;
-    }
+    for (i = 0; i < call.nargs; i++) {
+        uint32_t arg;
 
-    buf = spapr_uv_rtas_buf(token);
-    if (buf && buf->addr_arg < nargs &&
-        (buf->len_arg < 0 || buf->len_arg < nargs)) {
-        buf_gpa = be32_to_cpu(hdr[3 + buf->addr_arg]);
-        buf_len = buf->len_arg < 0 ? buf->fixed_len :
-                  be32_to_cpu(hdr[3 + buf->len_arg]);
-        if (buf_len > SPAPR_UV_BOUNCE_BUFLEN) {
-            /* Not bounced: the gate refuses the hypervisor's access */
-            buf = NULL;
-        } else {
-            memset(bounce + SPAPR_UV_BOUNCE_BUF, 0, SPAPR_UV_BOUNCE_BUFLEN);
-            if ((buf->dir & BUF_IN) &&
-                address_space_read(&uv->ram_as, buf_gpa,
-                                   MEMTXATTRS_UNSPECIFIED,
-                                   bounce + SPAPR_UV_BOUNCE_BUF,
-                                   buf_len) != MEMTX_OK) {
-                return H_PARAMETER;
-            }
-            /* RTAS addresses are 32-bit: the bounce page is below 4 GiB */
-            hdr[3 + buf->addr_arg] =
-                cpu_to_be32(SPAPR_UV_BOUNCE_BASE + SPAPR_UV_BOUNCE_BUF);
+        if (!spapr_uv_read(uv, call.args_gpa + RTAS_ARG(i), &arg,
+                           sizeof(arg))) {
+            return H_PARAMETER;
         }
-    } else {
-        buf = NULL;
+        call.args[i] = be32_to_cpu(arg);
     }
-    memcpy(bounce + SPAPR_UV_BOUNCE_ARGS, hdr, 12 + 4 * (nargs + nret));
-    trace_spapr_uv_rtas(token, nargs, nret, buf ? buf_len : 0);
-
-    ret = spapr_hypercall(cpu, KVMPPC_H_RTAS, bounce_args);
-
-    /* Results, then the buffer if the call succeeded */
-    address_space_write(&uv->ram_as, guest_args + 12 + 4 * nargs,
-                        MEMTXATTRS_UNSPECIFIED,
-                        bounce + SPAPR_UV_BOUNCE_ARGS + 12 + 4 * nargs,
-                        4 * nret);
-    if (buf && (buf->dir & BUF_OUT) && nret &&
-        (int32_t)ldl_be_p(bounce + SPAPR_UV_BOUNCE_ARGS + 12 + 4 * nargs)
-        >= 0) {
-        address_space_write(&uv->ram_as, buf_gpa, MEMTXATTRS_UNSPECIFIED,
-                            bounce + SPAPR_UV_BOUNCE_BUF, buf_len);
+    /* The return slots must be writable before the call is made */
+    if (call.nret &&
+        !address_space_access_valid(&uv->ram_as,
+                                    call.args_gpa + RTAS_ARG(call.nargs),
+                                    4 * call.nret, true,
+                                    MEMTXATTRS_UNSPECIFIED)) {
+        return H_PARAMETER;
     }
+
+    if (spapr_uv_rtas_bounce_in(uv, &call, bounce)) {
+        trace_spapr_uv_rtas(call.token, call.nargs, call.nret,
+                            call.buf ? call.buf_max : 0);
+        ret = spapr_hypercall(cpu, KVMPPC_H_RTAS, bounce_args);
+        spapr_uv_rtas_copy_out(uv, &call, bounce);
+    }
+    memset(bounce, 0, SPAPR_UV_BOUNCE_SIZE);
     return ret;
 }
 

@@ -24,6 +24,8 @@
 #include "qemu/error-report.h"
 #include "hw/virtio/virtio-dma-policy.h"
 #include "hw/ppc/spapr_virtio_dma.h"
+#include "hw/ppc/spapr.h"
+#include "hw/ppc/spapr_uv.h"
 #include "trace.h"
 
 /* The transport device @vdev sits on (virtio-pci's proxy, for one) */
@@ -121,6 +123,32 @@ static bool spapr_virtio_check_secure(VirtIODevice *vdev, bool legacy,
 }
 
 /*
+ * With the emulated Ultravisor, a page a device holds mapped cannot go
+ * back to the secure guest (spapr_uv_hold.c).  Virtio core tells us of
+ * what it maps for virtqueues; a device that maps guest memory by other
+ * means would escape that, so it is refused.
+ */
+static bool spapr_virtio_check_uv(VirtIODevice *vdev, Error **errp)
+{
+    DeviceState *proxy = spapr_virtio_proxy(vdev);
+    const char *id = proxy->id ? proxy->id : vdev->name;
+    const char *type = object_get_typename(OBJECT(vdev));
+
+    if (object_dynamic_cast(OBJECT(vdev), "virtio-gpu-base") ||
+        g_str_has_prefix(type, "vhost-")) {
+        error_setg(errp, "virtio device '%s' (%s) keeps guest memory mapped"
+                   " outside its virtqueues, which the emulated Ultravisor"
+                   " cannot take back from it", id, type);
+        error_append_hint(errp, "Secure guests under TCG can use virtio"
+                          " devices whose backend is in QEMU: virtio-blk,"
+                          " -scsi, -net (without vhost), -rng, -serial,"
+                          " -balloon, -input.\n");
+        return false;
+    }
+    return true;
+}
+
+/*
  * Refuse what the guest could not use, with the reason, rather than let
  * its driver fail later.  From pseries-10.1 (the PHB's
  * virtio-access-platform property) a device a secure guest cannot use is
@@ -139,6 +167,9 @@ static bool spapr_virtio_check_device(VirtioDMAPolicy *policy,
     trace_spapr_virtio_check_device(vdev->name, legacy,
                                     virtio_access_platform_required(vdev),
                                     !!ms->cgs);
+    if (SPAPR_MACHINE(ms)->uv && !spapr_virtio_check_uv(vdev, errp)) {
+        return false;
+    }
     if (ms->cgs && !spapr_virtio_check_secure(vdev, legacy, &err)) {
         if (sphb && sphb->virtio_access_platform) {
             error_propagate(errp, err);
@@ -174,6 +205,24 @@ static VirtioDMAMode spapr_virtio_update_dma_mode(VirtioDMAPolicy *policy,
     return virtio_dma_policy_default_mode(vdev, access_platform);
 }
 
+static bool spapr_virtio_map(VirtioDMAPolicy *policy, VirtIODevice *vdev,
+                             void *host, hwaddr len)
+{
+    SpaprUltravisor *uv = SPAPR_MACHINE(policy)->uv;
+
+    return !uv || spapr_uv_hold(uv, host, len);
+}
+
+static void spapr_virtio_unmap(VirtioDMAPolicy *policy, VirtIODevice *vdev,
+                               void *host, hwaddr len)
+{
+    SpaprUltravisor *uv = SPAPR_MACHINE(policy)->uv;
+
+    if (uv) {
+        spapr_uv_release(uv, host, len);
+    }
+}
+
 void spapr_virtio_dma_policy_class_init(ObjectClass *oc)
 {
     VirtioDMAPolicyClass *vdpc = VIRTIO_DMA_POLICY_CLASS(oc);
@@ -181,4 +230,6 @@ void spapr_virtio_dma_policy_class_init(ObjectClass *oc)
     vdpc->offer_access_platform = spapr_virtio_offer_access_platform;
     vdpc->check_device = spapr_virtio_check_device;
     vdpc->update_dma_mode = spapr_virtio_update_dma_mode;
+    vdpc->map = spapr_virtio_map;
+    vdpc->unmap = spapr_virtio_unmap;
 }

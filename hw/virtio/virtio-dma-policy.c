@@ -98,6 +98,32 @@ bool virtio_dma_policy_check_device(VirtIODevice *vdev, bool modern,
     return virtio_dma_policy_default_check(vdev, modern, legacy, errp);
 }
 
+bool virtio_dma_policy_map(VirtIODevice *vdev, void *host, hwaddr len)
+{
+    VirtioDMAPolicy *policy = virtio_dma_policy_get();
+    VirtioDMAPolicyClass *vdpc;
+
+    if (!policy) {
+        return true;
+    }
+    vdpc = VIRTIO_DMA_POLICY_GET_CLASS(policy);
+    return !vdpc->map || vdpc->map(policy, vdev, host, len);
+}
+
+void virtio_dma_policy_unmap(VirtIODevice *vdev, void *host, hwaddr len)
+{
+    VirtioDMAPolicy *policy = virtio_dma_policy_get();
+    VirtioDMAPolicyClass *vdpc;
+
+    if (!policy) {
+        return;
+    }
+    vdpc = VIRTIO_DMA_POLICY_GET_CLASS(policy);
+    if (vdpc->unmap) {
+        vdpc->unmap(policy, vdev, host, len);
+    }
+}
+
 static const TypeInfo virtio_dma_policy_info = {
     .name = TYPE_VIRTIO_DMA_POLICY,
     .parent = TYPE_INTERFACE,

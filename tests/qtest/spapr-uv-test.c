@@ -12,6 +12,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
 #include "qemu/units.h"
 #include "libqtest.h"
 #include "libqos/libqos.h"
@@ -116,9 +117,9 @@ static void check_info_pef(QTestState *qts, uint64_t start, uint64_t size,
     g_assert_nonnull(strstr(out, denial));
 }
 
-static QTestState *secure_guest(void)
+static QTestState *secure_guest_with(const char *extra_args)
 {
-    QTestState *qts = qtest_init(pef_args);
+    QTestState *qts = qtest_initf("%s %s", pef_args, extra_args);
     uint64_t rets[9];
 
     qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
@@ -127,6 +128,11 @@ static QTestState *secure_guest(void)
     g_assert_cmphex(rets[1], ==, 0);           /* r5 */
     g_assert_cmpint(pef_stat(qts, "secure"), ==, 1);
     return qts;
+}
+
+static QTestState *secure_guest(void)
+{
+    return secure_guest_with("");
 }
 
 /* Without pef-guest, ultracalls fail as when no Ultravisor is there */
@@ -302,7 +308,13 @@ static void test_stop_on_violation(void)
 #define KVMPPC_H_RTAS               0xf000
 #define RTAS_GET_TIME_OF_DAY        0x2001
 #define RTAS_IBM_GET_SYSTEM_PARAMETER 0x2008
+#define RTAS_IBM_SET_SYSTEM_PARAMETER 0x2009
+#define RTAS_IBM_OS_TERM            0x201F
 #define RTAS_SYSPARM_SPLPAR_CHARACTERISTICS 20
+
+/* The emulated Ultravisor's RTAS bounce page */
+#define BOUNCE_BASE                 (4 * GiB - BOUNCE_SIZE)
+#define BOUNCE_SIZE                 (64 * KiB)
 
 /* A struct rtas_args in guest memory: token, nargs, nret, args, rets */
 static void rtas_args(QTestState *qts, uint64_t gpa, uint32_t token,
@@ -369,6 +381,66 @@ static void test_rtas_bounce(void)
     qtest_quit(qts);
 }
 
+/* The bounce page is all zeroes: nothing of a call stays behind */
+static void assert_bounce_clear(QTestState *qts)
+{
+    g_autofree uint8_t *page = g_malloc(BOUNCE_SIZE);
+    g_autofree uint8_t *zero = g_malloc0(BOUNCE_SIZE);
+
+    qtest_memread(qts, BOUNCE_BASE, page, BOUNCE_SIZE);
+    g_assert_cmpmem(page, BOUNCE_SIZE, zero, BOUNCE_SIZE);
+}
+
+/*
+ * The bounce page is the hypervisor's to read.  Only what a call passes
+ * may go there, and nothing may stay after the call: not the bytes after
+ * a short ibm,set-system-parameter buffer or after the ibm,os-term
+ * string, nor the argument block.
+ */
+static void test_rtas_bounce_exact(void)
+{
+    /* ibm,os-term reports a guest panic: carry on after it */
+    QTestState *qts = secure_guest_with("-action panic=none");
+    uint64_t args_gpa = 0x300 * PAGE_SIZE, buf = 0x301 * PAGE_SIZE;
+    uint64_t hargs[] = { args_gpa };
+    uint32_t sysparm[] = { RTAS_SYSPARM_SPLPAR_CHARACTERISTICS, buf };
+    uint32_t term[] = { buf };
+    static const char secret[] = "PRIVATE-BYTES-NOT-PASSED";
+    uint32_t i;
+
+    /* A 4-byte parameter, then private bytes the call does not pass */
+    for (i = 0; i < 4 * KiB; i += sizeof(secret)) {
+        qtest_memwrite(qts, buf + i, secret, sizeof(secret));
+    }
+    qtest_writew(qts, buf, 4);
+    rtas_args(qts, args_gpa, RTAS_IBM_SET_SYSTEM_PARAMETER, 2, 1, sysparm);
+    g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
+                    ==, H_SUCCESS);
+    /* RTAS_OUT_NOT_AUTHORIZED: a parameter the guest may not set */
+    g_assert_cmpint((int32_t)qtest_readl(qts, args_gpa + 20), ==, -9002);
+    assert_bounce_clear(qts);
+
+    /* A parameter longer than the bounce buffer is not bounced at all */
+    qtest_writew(qts, buf, 8 * KiB);
+    g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
+                    ==, H_SUCCESS);
+    assert_bounce_clear(qts);
+
+    /* os-term: the string and its NUL, nothing after it */
+    qtest_memwrite(qts, buf, "bye", 4);
+    rtas_args(qts, args_gpa, RTAS_IBM_OS_TERM, 1, 1, term);
+    g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
+                    ==, H_SUCCESS);
+    assert_bounce_clear(qts);
+
+    /* A string without a NUL in the bounce buffer's size: not bounced */
+    qtest_memset(qts, buf, 'x', 8 * KiB);
+    g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
+                    ==, H_SUCCESS);
+    assert_bounce_clear(qts);
+    qtest_quit(qts);
+}
+
 /* A machine reset leaves secure mode and opens all of RAM again */
 static void test_reset(void)
 {
@@ -386,6 +458,99 @@ static void test_reset(void)
     g_assert_cmphex(rets[0], ==, 77);
     /* and the CPU left secure state: sharing is refused */
     g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, 1, 1, NULL), ==, U_PERMISSION);
+    qtest_quit(qts);
+}
+
+/*
+ * RAM made of memory backends, as libvirt gives it for any <numa>
+ * domain: the machine's RAM region is then a container.  Sharing and
+ * unsharing pages in both nodes, and at the boundary between them, used
+ * to abort QEMU (memory_region_get_ram_ptr() on the container).
+ */
+static void test_numa_backends(void)
+{
+    QTestState *qts = qtest_init(
+        "-machine pseries,confidential-guest-support=pef0 "
+        "-object pef-guest,id=pef0 -m 512M "
+        "-object memory-backend-ram,id=m0,size=256M "
+        "-object memory-backend-ram,id=m1,size=256M "
+        "-numa node,nodeid=0,memdev=m0 -numa node,nodeid=1,memdev=m1");
+    uint64_t node1 = 256 * MiB / PAGE_SIZE;
+    uint64_t pages[] = { 0x100, node1 - 1, node1, node1 + 0x100 };
+    uint64_t args[2] = { 8 };
+    uint64_t rets[9];
+    int i;
+
+    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
+    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==, FDT_ADDR);
+    for (i = 0; i < ARRAY_SIZE(pages); i++) {
+        uint64_t gpa = pages[i] * PAGE_SIZE;
+
+        qtest_writeq(qts, gpa, 0x5ec7e75ec7e75ec7ULL);
+        g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, pages[i], 1, NULL), ==,
+                        U_SUCCESS);
+        /* zeroed for the hypervisor, then readable by it */
+        g_assert_cmphex(qtest_readq(qts, gpa), ==, 0);
+        qtest_writeq(qts, gpa, 0x1000 + i);
+        args[1] = gpa;
+        g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args,
+                                          rets), ==, H_SUCCESS);
+        g_assert_cmphex(rets[0], ==, 0x1000 + i);
+    }
+    /* Across the two backends at once */
+    g_assert_cmphex(ucall(qts, UV_UNSHARE_PAGE, node1 - 1, 2, NULL), ==,
+                    U_SUCCESS);
+    g_assert_cmphex(qtest_readq(qts, (node1 - 1) * PAGE_SIZE), ==, 0);
+    g_assert_cmphex(qtest_readq(qts, node1 * PAGE_SIZE), ==, 0);
+    g_assert_cmphex(ucall(qts, UV_UNSHARE_ALL_PAGES, 0, 0, NULL), ==,
+                    U_SUCCESS);
+    g_assert_cmpint(pef_stat(qts, "shared-pages"), ==, 0);
+    g_assert_cmphex(qtest_readq(qts, (node1 + 0x100) * PAGE_SIZE), ==, 0);
+    qtest_quit(qts);
+}
+
+/*
+ * A reset ends the secure guest: its private pages are wiped before the
+ * hypervisor side may read RAM again, and what reset loads (the
+ * firmware) is there afterwards.
+ */
+static void test_reset_scrubs_private(void)
+{
+    QTestState *qts = qtest_init(pef_args);
+    uint64_t secret = 0x5ec7e75ec7e75ec7ULL;
+    uint64_t priv = 0x100 * PAGE_SIZE, shared = 0x180 * PAGE_SIZE;
+    uint64_t args[] = { 8, priv };
+    uint8_t fw_before[256], fw_after[256];
+    uint64_t rets[9];
+
+    /* SLOF, loaded at 0x100 by every reset */
+    qtest_memread(qts, 0x100, fw_before, sizeof(fw_before));
+    g_assert_cmpuint(ldq_be_p(fw_before), !=, 0);
+
+    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
+    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==, FDT_ADDR);
+    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, shared / PAGE_SIZE, 1, NULL),
+                    ==, U_SUCCESS);
+    qtest_writeq(qts, priv, secret);
+    qtest_writeq(qts, shared, 0x5a5a);
+    qtest_writeq(qts, 0x100, secret);       /* the guest overwrote SLOF */
+
+    qtest_qmp_assert_success(qts, "{ 'execute': 'system_reset' }");
+    qtest_qmp_eventwait(qts, "RESET");
+    g_assert_cmpint(pef_stat(qts, "secure"), ==, 0);
+
+    /* Neither the hypervisor side nor anything else sees the secret */
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, rets),
+                    ==, H_SUCCESS);
+    g_assert_cmphex(rets[0], ==, 0);
+    g_assert_cmphex(qtest_readq(qts, priv), ==, 0);
+    /* shared pages were the hypervisor's already: left as they are */
+    g_assert_cmphex(qtest_readq(qts, shared), ==, 0x5a5a);
+    g_assert_cmpint(pef_stat(qts, "denied-reads"), ==, 0);
+
+    /* and the firmware was loaded again after the wipe */
+    qtest_memread(qts, 0x100, fw_after, sizeof(fw_after));
+    g_assert_cmpmem(fw_before, sizeof(fw_before), fw_after, sizeof(fw_after));
     qtest_quit(qts);
 }
 
@@ -474,7 +639,11 @@ int main(int argc, char **argv)
     qtest_add_func("spapr-uv/h-random", test_h_random);
     qtest_add_func("spapr-uv/rtas-bounce", test_rtas_bounce);
     qtest_add_func("spapr-uv/stop-on-violation", test_stop_on_violation);
+    qtest_add_func("spapr-uv/rtas-bounce-exact", test_rtas_bounce_exact);
     qtest_add_func("spapr-uv/reset", test_reset);
+    qtest_add_func("spapr-uv/reset-scrubs-private",
+                   test_reset_scrubs_private);
+    qtest_add_func("spapr-uv/numa-backends", test_numa_backends);
     qtest_add_func("spapr-uv/migration", test_migration);
     if (getenv("QTEST_QEMU_IMG")) {
         qtest_add_func("spapr-uv/savevm-loadvm", test_savevm_loadvm);

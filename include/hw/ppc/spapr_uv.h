@@ -10,6 +10,7 @@
 #define HW_SPAPR_UV_H
 
 #include "exec/memory.h"
+#include "qemu/thread.h"
 #include "target/ppc/cpu.h"
 #include "qapi/qapi-types-machine-target.h"
 
@@ -33,6 +34,7 @@ typedef struct SpaprMachineState SpaprMachineState;
 
 /* Return codes */
 #define U_SUCCESS               0
+#define U_BUSY                  1       /* H_BUSY */
 #define U_FUNCTION              -2
 #define U_PARAMETER             -4
 #define U_RETRY                 -5
@@ -87,6 +89,10 @@ typedef struct SpaprUltravisor {
 
     /* Ultravisor-owned shared pages for reflected H_RTAS */
     MemoryRegion bounce;
+
+    /* Mappings of shared pages devices hold (spapr_uv_hold.c) */
+    QemuMutex hold_lock;
+    GHashTable *holds;
 } SpaprUltravisor;
 
 #define TYPE_SPAPR_UV_GATE_MEMORY_REGION "spapr-uv-gate-memory-region"
@@ -95,7 +101,7 @@ typedef struct SpaprUltravisor {
 int spapr_uv_init(SpaprMachineState *spapr, uint64_t page_size,
                   bool stop_on_violation, Error **errp);
 void spapr_uv_reset(SpaprUltravisor *uv);
-void spapr_uv_ultracall(PPCVirtualHypervisor *vhyp, PowerPCCPU *cpu);
+bool spapr_uv_ultracall(PPCVirtualHypervisor *vhyp, PowerPCCPU *cpu);
 bool spapr_uv_page_shared(SpaprUltravisor *uv, hwaddr gpa);
 PefInfo *spapr_uv_info(SpaprUltravisor *uv);
 
@@ -104,6 +110,13 @@ void spapr_uv_gate_init(SpaprUltravisor *uv, MemoryRegion *ram);
 void spapr_uv_gate_map_ram(SpaprUltravisor *uv, MemoryRegion *sysmem);
 void spapr_uv_gate_changed(SpaprUltravisor *uv, uint64_t first_page,
                            uint64_t npages, bool shared);
+
+/* spapr_uv_hold.c */
+void spapr_uv_hold_init(SpaprUltravisor *uv);
+bool spapr_uv_hold(SpaprUltravisor *uv, void *host, hwaddr len);
+void spapr_uv_release(SpaprUltravisor *uv, void *host, hwaddr len);
+bool spapr_uv_held(SpaprUltravisor *uv, uint64_t first_page,
+                   uint64_t npages);
 
 /* spapr_uv_hcall.c */
 target_ulong spapr_uv_hypercall(SpaprMachineState *spapr, PowerPCCPU *cpu,

@@ -10,6 +10,7 @@
 #define HW_VIRTIO_DMA_POLICY_H
 
 #include "qom/object.h"
+#include "exec/hwaddr.h"
 
 #define TYPE_VIRTIO_DMA_POLICY "virtio-dma-policy"
 
@@ -60,6 +61,11 @@ typedef enum VirtioDMAMode {
  *     Return false with @errp set to refuse a configuration the machine's
  *     guests cannot use.  Policies can fall back to
  *     virtio_dma_policy_default_check().
+ * @map: optional; told of every buffer virtio core maps for @vdev, with its
+ *     host address, once it is mapped.  Returning false makes the mapping
+ *     fail (the device reports a bogus descriptor): a machine that takes
+ *     memory away from the hypervisor side must know what devices hold.
+ * @unmap: optional; told when such a buffer is unmapped.
  */
 struct VirtioDMAPolicyClass {
     InterfaceClass parent_class;
@@ -71,6 +77,10 @@ struct VirtioDMAPolicyClass {
                                      bool access_platform);
     bool (*check_device)(VirtioDMAPolicy *policy, VirtIODevice *vdev,
                          bool modern, bool legacy, Error **errp);
+    bool (*map)(VirtioDMAPolicy *policy, VirtIODevice *vdev, void *host,
+                hwaddr len);
+    void (*unmap)(VirtioDMAPolicy *policy, VirtIODevice *vdev, void *host,
+                  hwaddr len);
 };
 
 /**
@@ -113,6 +123,20 @@ bool virtio_dma_policy_check_device(VirtIODevice *vdev, bool modern,
  */
 bool virtio_dma_policy_default_check(VirtIODevice *vdev, bool modern,
                                      bool legacy, Error **errp);
+
+/**
+ * virtio_dma_policy_map:
+ * Tell the machine that virtio core mapped [@host, @host + @len) for
+ * @vdev.  Returns false if the machine refuses the mapping, which the
+ * caller must then unmap without using it.
+ */
+bool virtio_dma_policy_map(VirtIODevice *vdev, void *host, hwaddr len);
+
+/**
+ * virtio_dma_policy_unmap:
+ * Tell the machine that virtio core is unmapping [@host, @host + @len).
+ */
+void virtio_dma_policy_unmap(VirtIODevice *vdev, void *host, hwaddr len);
 
 const char *virtio_dma_mode_name(VirtioDMAMode mode);
 
