@@ -30,7 +30,8 @@ UPSTREAM_QTESTS := qos-test device-plug-test rtas-test pxe-test \
 	boot-order-test prom-env-test boot-serial-test drive_del-test \
 	device-introspect-test cpu-plug-test numa-test qom-test
 # Our qtests (tests/qtest/)
-OUR_QTESTS := virtio-access-platform-test spapr-uv-test virtio-dma-test
+OUR_QTESTS := virtio-access-platform-test spapr-uv-test virtio-dma-test \
+	spapr-uv-unshare-test
 QTESTS := $(UPSTREAM_QTESTS) $(OUR_QTESTS)
 
 # Our functional tests (tests/functional/)
