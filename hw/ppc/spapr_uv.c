@@ -22,6 +22,7 @@
 #include "qemu/bitmap.h"
 #include "qemu/bitops.h"
 #include "qemu/units.h"
+#include "qemu/error-report.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands-machine-target.h"
 #include "monitor/monitor.h"
@@ -314,7 +315,7 @@ PefInfo *spapr_uv_info(SpaprUltravisor *uv)
     PefDenialList **denial_tail = &info->last_denials;
     uint64_t page_size = 1ULL << uv->page_shift;
     int64_t first, end;
-    unsigned i;
+    unsigned i, nr_ranges = 0;
 
     info->secure = qatomic_read(&uv->secure);
     info->page_size = page_size;
@@ -325,8 +326,14 @@ PefInfo *spapr_uv_info(SpaprUltravisor *uv)
     for (first = find_first_bit(uv->shared, uv->nr_pages);
          first < uv->nr_pages;
          first = find_next_bit(uv->shared, uv->nr_pages, end)) {
-        PefSharedRange *range = g_new0(PefSharedRange, 1);
+        PefSharedRange *range;
 
+        if (nr_ranges++ == SPAPR_UV_INFO_MAX_RANGES) {
+            /* With 4 KiB pages a guest can share half a million ranges */
+            info->shared_truncated = true;
+            break;
+        }
+        range = g_new0(PefSharedRange, 1);
         end = find_next_zero_bit(uv->shared, uv->nr_pages, first);
         range->start = first * page_size;
         range->size = (end - first) * page_size;
@@ -394,6 +401,10 @@ void hmp_info_pef(Monitor *mon, const QDict *qdict)
                        range->value->start,
                        range->value->start + range->value->size - 1);
     }
+    if (info->shared_truncated) {
+        monitor_printf(mon, "  ... (only the first %d ranges shown)\n",
+                       SPAPR_UV_INFO_MAX_RANGES);
+    }
     monitor_printf(mon, "denied reads: %" PRIu64 "\n", info->denied_reads);
     monitor_printf(mon, "denied writes: %" PRIu64 "\n", info->denied_writes);
     for (denial = info->last_denials; denial; denial = denial->next) {
@@ -404,10 +415,24 @@ void hmp_info_pef(Monitor *mon, const QDict *qdict)
     }
 }
 
+/* A stream that shares pages without a secure guest is not ours */
+static int spapr_uv_post_load(void *opaque, int version_id)
+{
+    SpaprUltravisor *uv = opaque;
+
+    if (!uv->secure && !bitmap_empty(uv->shared, uv->nr_pages)) {
+        error_report("spapr-uv: migration stream shares pages, but the "
+                     "guest is not secure");
+        return -EINVAL;
+    }
+    return 0;
+}
+
 static const VMStateDescription vmstate_spapr_uv = {
     .name = "spapr-ultravisor",
     .version_id = 1,
     .minimum_version_id = 1,
+    .post_load = spapr_uv_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_BOOL(secure, SpaprUltravisor),
         VMSTATE_INT32_EQUAL(nr_pages, SpaprUltravisor, NULL),

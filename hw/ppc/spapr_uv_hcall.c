@@ -293,12 +293,39 @@ static target_ulong spapr_uv_reflect_rtas(SpaprUltravisor *uv,
     return ret;
 }
 
+static bool spapr_uv_nested_hcall(target_ulong opcode)
+{
+    switch (opcode) {
+    case KVMPPC_H_SET_PARTITION_TABLE:
+    case KVMPPC_H_ENTER_NESTED:
+    case KVMPPC_H_TLB_INVALIDATE:
+    case KVMPPC_H_COPY_TOFROM_GUEST:
+    case H_GUEST_GET_CAPABILITIES ... H_GUEST_DELETE:
+        return true;
+    default:
+        return false;
+    }
+}
+
 target_ulong spapr_uv_hypercall(SpaprMachineState *spapr, PowerPCCPU *cpu,
                                 target_ulong opcode, target_ulong *args)
 {
     SpaprUltravisor *uv = spapr->uv;
 
-    if (!uv || !(cpu->env.msr & R_MSR_S_MASK)) {
+    if (!uv) {
+        return spapr_hypercall(cpu, opcode, args);
+    }
+    if (spapr_uv_nested_hcall(opcode) && qatomic_read(&uv->secure)) {
+        /*
+         * No nested guests in a secure VM, from any of its vCPUs (one
+         * started before UV_ESM is not in secure state): the nested-HV
+         * code accesses guest memory as the vCPU does, which the gate
+         * would not see.
+         */
+        trace_spapr_uv_hcall_refused(opcode);
+        return H_FUNCTION;
+    }
+    if (!(cpu->env.msr & R_MSR_S_MASK)) {
         return spapr_hypercall(cpu, opcode, args);
     }
     switch (opcode) {
@@ -308,17 +335,6 @@ target_ulong spapr_uv_hypercall(SpaprMachineState *spapr, PowerPCCPU *cpu,
         return H_FUNCTION;
     case KVMPPC_H_RTAS:
         return spapr_uv_reflect_rtas(uv, cpu, args);
-    case KVMPPC_H_SET_PARTITION_TABLE:
-    case KVMPPC_H_ENTER_NESTED:
-    case KVMPPC_H_TLB_INVALIDATE:
-    case KVMPPC_H_COPY_TOFROM_GUEST:
-    case H_GUEST_GET_CAPABILITIES ... H_GUEST_DELETE:
-        /*
-         * No nested guests in a secure guest: the nested-HV code accesses
-         * guest memory as the vCPU does, which the gate would not see.
-         */
-        trace_spapr_uv_hcall_refused(opcode);
-        return H_FUNCTION;
     default:
         return spapr_hypercall(cpu, opcode, args);
     }

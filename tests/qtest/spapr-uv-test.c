@@ -554,6 +554,44 @@ static void test_reset_scrubs_private(void)
     qtest_quit(qts);
 }
 
+/*
+ * With 4 KiB pages a guest can share hundreds of thousands of separate
+ * ranges; query-pef lists the first 1024 and says it left the rest out.
+ */
+static void test_query_pef_many_ranges(void)
+{
+    QTestState *qts = qtest_init(
+        "-machine pseries,confidential-guest-support=pef0 "
+        "-object pef-guest,id=pef0,page-size=4K -m 512M");
+    QDict *rsp, *info;
+    QList *shared;
+    uint64_t i, n = 1100;
+
+    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
+    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==, FDT_ADDR);
+    for (i = 0; i < n; i++) {
+        g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, 0x1000 + 2 * i, 1, NULL),
+                        ==, U_SUCCESS);
+    }
+    rsp = qtest_qmp(qts, "{ 'execute': 'query-pef' }");
+    info = qdict_get_qdict(rsp, "return");
+    shared = qdict_get_qlist(info, "shared");
+    g_assert_cmpint(qdict_get_int(info, "shared-pages"), ==, n);
+    g_assert_cmpint(qlist_size(shared), ==, 1024);
+    g_assert_true(qdict_get_bool(info, "shared-truncated"));
+    qobject_unref(rsp);
+
+    /* One range again: nothing left out */
+    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, 0x1000, 2 * n, NULL), ==,
+                    U_SUCCESS);
+    rsp = qtest_qmp(qts, "{ 'execute': 'query-pef' }");
+    info = qdict_get_qdict(rsp, "return");
+    g_assert_cmpint(qlist_size(qdict_get_qlist(info, "shared")), ==, 1);
+    g_assert_false(qdict_get_bool(info, "shared-truncated"));
+    qobject_unref(rsp);
+    qtest_quit(qts);
+}
+
 /* Migration carries the secure state and the shared set */
 static void test_migration(void)
 {
@@ -644,6 +682,8 @@ int main(int argc, char **argv)
     qtest_add_func("spapr-uv/reset-scrubs-private",
                    test_reset_scrubs_private);
     qtest_add_func("spapr-uv/numa-backends", test_numa_backends);
+    qtest_add_func("spapr-uv/query-pef-many-ranges",
+                   test_query_pef_many_ranges);
     qtest_add_func("spapr-uv/migration", test_migration);
     if (getenv("QTEST_QEMU_IMG")) {
         qtest_add_func("spapr-uv/savevm-loadvm", test_savevm_loadvm);

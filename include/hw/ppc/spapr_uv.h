@@ -52,6 +52,7 @@ typedef struct SpaprMachineState SpaprMachineState;
 #define SPAPR_UV_BOUNCE_SIZE        (64 * KiB)
 #define SPAPR_UV_BOUNCE_BASE        (4 * GiB - SPAPR_UV_BOUNCE_SIZE)
 #define SPAPR_UV_DENIAL_LOG         8
+#define SPAPR_UV_INFO_MAX_RANGES    1024
 
 typedef struct SpaprUvDenial {
     uint64_t gpa;
