@@ -11,6 +11,9 @@
 #   make refresh-patches  turn commits in build/qemu back into patches/
 #   make checkpatch       QEMU's checkpatch.pl on patches/ and our new files
 #   make bench-qtest      virtio-blk throughput through each kind of DMA ops
+#   make deps-sanitizers  install clang 19, libFuzzer, sanitizers (root)
+#   make check-sanitizers our qtests and qos-test under ASan + UBSan
+#   make fuzz             fuzz a hostile secure guest (FUZZ_SECONDS=600)
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
 
@@ -41,7 +44,7 @@ LIBVIRT_TESTS := $(wildcard tests/libvirt/test_ppc64_*.py)
 
 .PHONY: all build deps check check-qtest check-functional check-libvirt \
 	guest-assets bench-qtest demo refresh-patches checkpatch clean \
-	distclean configured
+	distclean configured deps-sanitizers check-sanitizers fuzz
 
 all: build
 
@@ -80,6 +83,25 @@ check-functional: build guest-assets
 check-libvirt: build guest-assets
 	build-aux/run-tests --meson $(MESON) --obj $(QEMU_OBJ) --src $(QEMU_SRC) \
 	  --libvirt "$(LIBVIRT_TESTS)"
+
+deps-sanitizers:
+	build-aux/install-deps --sanitizers
+
+# Built with clang in build/san (build-aux/build-sanitized); any ASan or
+# UBSan report fails the test that triggered it
+SAN_QTESTS := qos-test $(OUR_QTESTS)
+check-sanitizers: configured
+	build-aux/build-sanitized qemu-system-ppc64 qemu-img \
+	  $(addprefix tests/qtest/,$(SAN_QTESTS))
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
+	LLVM_PROFILE_FILE=$(TOP)/build/san/prof/qtest-%p.profraw \
+	RUN_TESTS_MESON_ARGS="--timeout-multiplier 5" \
+	build-aux/run-tests --meson $(MESON) --obj $(TOP)/build/san \
+	  --src $(QEMU_SRC) --qtests "$(SAN_QTESTS)"
+
+fuzz: configured
+	build-aux/run-fuzz
 
 # A benchmark, not a test: prints a table, asserts nothing about speed
 bench-qtest: build

@@ -24,6 +24,8 @@
 #include "qemu/lockable.h"
 #include "qemu/rcu.h"
 #include "exec/memory.h"
+#include "qapi/error.h"
+#include "hw/qdev-core.h"
 #include "hw/ppc/spapr_uv.h"
 #include "trace.h"
 
@@ -150,6 +152,24 @@ bool spapr_uv_held(SpaprUltravisor *uv, uint64_t first_page, uint64_t npages)
         }
     }
     return false;
+}
+
+/*
+ * A PCI device plugged into a machine with the emulated Ultravisor:
+ * refuse what maps guest memory for longer than we can see.  vfio-pci
+ * maps guest RAM into the host IOMMU, where an unshare cannot revoke it.
+ */
+bool spapr_uv_check_pci_device(SpaprUltravisor *uv, DeviceState *dev,
+                               Error **errp)
+{
+    if (object_dynamic_cast(OBJECT(dev), "vfio-pci")) {
+        error_setg(errp, "%s cannot be used with the emulated Ultravisor "
+                   "(pef-guest under TCG): it maps guest memory into the "
+                   "host IOMMU, out of the Ultravisor's reach",
+                   object_get_typename(OBJECT(dev)));
+        return false;
+    }
+    return true;
 }
 
 void spapr_uv_hold_init(SpaprUltravisor *uv)

@@ -993,6 +993,17 @@ static void test_refused_configs(void)
                   "disable-legacy=off",
                   "virtio device 'vblk' has a legacy interface, which a "
                   "secure guest cannot use");
+    /*
+     * Devices that map guest memory out of the emulated Ultravisor's
+     * sight, where an unshare could not take it back from them
+     */
+    check_refused("pseries,confidential-guest-support=pef0",
+                  "serial=x -device virtio-gpu-pci,id=vgpu",
+                  "virtio device 'vgpu' (virtio-gpu-device) keeps guest "
+                  "memory mapped outside its virtqueues");
+    check_refused("pseries,confidential-guest-support=pef0",
+                  "serial=x -device vfio-pci,host=0000:00:01.0",
+                  "vfio-pci cannot be used with the emulated Ultravisor");
     /* Older machine types, which QEMU 10.0 started so, only warn */
     check_startup("pseries-10.0,confidential-guest-support=pef0",
                   "iommu_platform=off", 0,

@@ -118,6 +118,8 @@ bool spapr_uv_hold(SpaprUltravisor *uv, void *host, hwaddr len);
 void spapr_uv_release(SpaprUltravisor *uv, void *host, hwaddr len);
 bool spapr_uv_held(SpaprUltravisor *uv, uint64_t first_page,
                    uint64_t npages);
+bool spapr_uv_check_pci_device(SpaprUltravisor *uv, DeviceState *dev,
+                               Error **errp);
 
 /* spapr_uv_hcall.c */
 target_ulong spapr_uv_hypercall(SpaprMachineState *spapr, PowerPCCPU *cpu,
