@@ -19,14 +19,22 @@
 #include "hw/virtio/virtio.h"
 #include "hw/virtio/virtio-dma-policy.h"
 
+/*
+ * The machine, if it has a policy.  Asked for every buffer virtio maps:
+ * the answer does not change once the machine exists, so look it up once
+ * (two threads racing to do it find the same).
+ */
 static VirtioDMAPolicy *virtio_dma_policy_get(void)
 {
-    Object *machine = qdev_get_machine();
+    static VirtioDMAPolicy *policy;
+    static bool looked_up;
 
-    if (!machine || !object_dynamic_cast(machine, TYPE_VIRTIO_DMA_POLICY)) {
-        return NULL;
+    if (!qatomic_load_acquire(&looked_up)) {
+        policy = (VirtioDMAPolicy *)
+            object_dynamic_cast(qdev_get_machine(), TYPE_VIRTIO_DMA_POLICY);
+        qatomic_store_release(&looked_up, true);
     }
-    return VIRTIO_DMA_POLICY(machine);
+    return policy;
 }
 
 const char *virtio_dma_mode_name(VirtioDMAMode mode)
