@@ -34,7 +34,7 @@ UPSTREAM_QTESTS := qos-test device-plug-test rtas-test pxe-test \
 	device-introspect-test cpu-plug-test numa-test qom-test
 # Our qtests (tests/qtest/)
 OUR_QTESTS := virtio-access-platform-test spapr-uv-test virtio-dma-test \
-	spapr-uv-unshare-test
+	spapr-uv-unshare-test spapr-uv-fault-test
 QTESTS := $(UPSTREAM_QTESTS) $(OUR_QTESTS)
 
 # Our functional tests (tests/functional/)
