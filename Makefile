@@ -68,6 +68,7 @@ guest-assets:
 	build-aux/fetch-secure-kernel
 
 check: build guest-assets
+	build-aux/test-apt-sources
 	build-aux/run-tests --meson $(MESON) --obj $(QEMU_OBJ) --src $(QEMU_SRC) \
 	  --qtests "$(QTESTS)" --functional "$(FUNCTIONAL_TESTS)" \
 	  --libvirt "$(LIBVIRT_TESTS)"
