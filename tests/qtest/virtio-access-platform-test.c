@@ -612,6 +612,37 @@ static void test_legacy(void)
 }
 
 /*
+ * A hostile driver rewrites its features while requests may be in flight:
+ * the device's DMA address space must not change under them.  A modern
+ * driver's feature writes after FEATURES_OK are ignored; a legacy driver
+ * can write its (32-bit) features at any time, but cannot set
+ * ACCESS_PLATFORM (bit 33) or VERSION_1 (bit 32), which the mode depends
+ * on.  Either way the mode, and the I/O, stay as they were.
+ */
+static void test_features_while_running(void)
+{
+    VapDriver d = { 0 };
+
+    vap_attach(&d, vap_boot("pseries", NULL, NULL), false);
+    g_assert_true(vap_negotiate(&d, true));
+    vap_setup_queue(&d);
+    vap_check_io(&d, 5, 0x55);
+    d.vdev->bus->set_features(d.vdev, 1ull << VIRTIO_F_VERSION_1);
+    assert_dma_mode(d.qs->qts, "platform");
+    vap_check_io(&d, 6, 0x66);
+    vap_free(&d);
+
+    vap_attach(&d, vap_boot("pseries", NULL, NULL), true);
+    g_assert_true(vap_negotiate(&d, true));
+    vap_setup_queue(&d);
+    qpci_io_writel(d.vpci.pdev, d.legacy_bar, VIRTIO_PCI_GUEST_FEATURES,
+                   0xffffffff);
+    assert_dma_mode(d.qs->qts, "direct");
+    vap_check_io(&d, 7, 0x77);
+    vap_free(&d);
+}
+
+/*
  * libvirt's <driver iommu='on'/> on the (transitional) device: a modern
  * driver must accept the feature, a legacy driver gets direct DMA.
  */
@@ -1033,6 +1064,8 @@ int main(int argc, char **argv)
     qtest_add_func("virtio-access-platform/platform", test_platform);
     qtest_add_func("virtio-access-platform/direct", test_direct);
     qtest_add_func("virtio-access-platform/legacy", test_legacy);
+    qtest_add_func("virtio-access-platform/features-while-running",
+                   test_features_while_running);
     qtest_add_func("virtio-access-platform/required-refused",
                    test_required_refused);
     qtest_add_func("virtio-access-platform/migrate/platform",
