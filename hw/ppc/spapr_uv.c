@@ -21,6 +21,7 @@
 #include "qemu/osdep.h"
 #include "qemu/bitmap.h"
 #include "qemu/bitops.h"
+#include "qemu/cutils.h"
 #include "qemu/units.h"
 #include "qemu/error-report.h"
 #include "qapi/error.h"
@@ -72,7 +73,10 @@ static void spapr_uv_scrub(SpaprUltravisor *uv, hwaddr addr, hwaddr len)
                               MEMTXATTRS_UNSPECIFIED);
             return;
         }
-        memset(p, 0, l);
+        /* Reading leaves untouched RAM unallocated; writing would not */
+        if (!buffer_is_zero(p, l)) {
+            memset(p, 0, l);
+        }
         address_space_unmap(&uv->ram_as, p, l, true, l);
         addr += l;
         len -= l;
