@@ -73,7 +73,7 @@
 #define H_LOGICAL_CACHE_STORE   0x48
 #define H_LOGICAL_DCBF          0x50
 #define H_REGISTER_VPA          0xdc
-#define H_CONFER                0xe4
+#define H_PROD                  0xe8
 #define H_STUFF_TCE             0x138
 #define H_PUT_TCE_INDIRECT      0x13c
 #define H_RANDOM                0x300
@@ -183,7 +183,11 @@ static void op_ucall(QTestState *s, Input *in)
     ucall(s, opcode, r4, r5);
 }
 
-/* hcalls that read or write guest memory, with any arguments */
+/*
+ * hcalls that read or write guest memory, with any arguments.  Not those
+ * that leave the vCPU loop (H_CEDE, H_CONFER): the qtest accelerator has
+ * no vCPU loop to leave, and asserts so.
+ */
 static void op_hcall(QTestState *s, Input *in)
 {
     static const uint64_t opcodes[] = {
@@ -191,7 +195,7 @@ static void op_hcall(QTestState *s, Input *in)
         KVMPPC_H_RTAS, H_REGISTER_VPA, H_LOGICAL_CI_LOAD,
         H_LOGICAL_CI_STORE, H_LOGICAL_CACHE_LOAD, H_LOGICAL_CACHE_STORE,
         H_LOGICAL_DCBF, H_RANDOM, H_SET_MODE, KVMPPC_H_ENTER_NESTED,
-        H_PAGE_INIT, H_CONFER,
+        H_PAGE_INIT, H_PROD,
     };
     struct { uint8_t op, liobn; uint64_t a[4]; } QEMU_PACKED c;
     uint64_t args[4];
