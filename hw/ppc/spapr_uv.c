@@ -24,6 +24,7 @@
 #include "qemu/cutils.h"
 #include "qemu/units.h"
 #include "qemu/error-report.h"
+#include "qemu/log.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands-machine-target.h"
 #include "monitor/monitor.h"
@@ -122,6 +123,19 @@ static target_ulong spapr_uv_esm(SpaprUltravisor *uv, PowerPCCPU *cpu)
         return U_P3;
     }
 
+    /*
+     * All of RAM is about to become private: a device must not keep a
+     * mapping the guest gave it before (the real Ultravisor moves the
+     * pages out of the hypervisor's reach).  Block DMA finishes; what a
+     * device holds for longer makes the guest try again later.
+     */
+    spapr_uv_drain_dma();
+    if (spapr_uv_held(uv, 0, uv->nr_pages)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "spapr-uv: UV_ESM while a device "
+                      "holds guest memory mapped: U_BUSY\n");
+        return U_BUSY;
+    }
+
     /* From now on all of RAM is private until the guest shares it */
     bitmap_zero(uv->shared, uv->nr_pages);
     qatomic_set(&uv->secure, true);
@@ -192,6 +206,15 @@ static target_ulong spapr_uv_unshare_pages(SpaprUltravisor *uv, uint64_t gfn,
         }
         trace_spapr_uv_unshare_busy(gfn << uv->page_shift,
                                     npages << uv->page_shift);
+        /*
+         * Linux's pseries set_memory_encrypted() ignores this and reuses
+         * the pages as private: they stay shared, and the hypervisor side
+         * can see what it then writes there.  Say so.
+         */
+        qemu_log_mask(LOG_GUEST_ERROR, "spapr-uv: UV_UNSHARE_PAGE of "
+                      "0x%" PRIx64 "+0x%" PRIx64 " refused (U_BUSY): a "
+                      "device still holds it; the pages stay shared\n",
+                      gfn << uv->page_shift, npages << uv->page_shift);
         return U_BUSY;
     }
     for (i = find_first_bit(taken, npages); i < npages;

@@ -155,19 +155,32 @@ bool spapr_uv_held(SpaprUltravisor *uv, uint64_t first_page, uint64_t npages)
 }
 
 /*
- * A PCI device plugged into a machine with the emulated Ultravisor:
- * refuse what maps guest memory for longer than we can see.  vfio-pci
- * maps guest RAM into the host IOMMU, where an unshare cannot revoke it.
+ * PCI devices that keep guest memory mapped beyond a request the block
+ * layer can drain: vfio-pci maps guest RAM into the host IOMMU; the AHCI
+ * HBA keeps its command list and FIS area mapped while a port runs;
+ * MegaRAID keeps a frame mapped while it waits for an event.  An unshare
+ * cannot take a page back from them.
  */
+static const char *const spapr_uv_refused_pci[] = {
+    "vfio-pci", "ich9-ahci", "megasas-base",
+};
+
+/* A PCI device plugged into a machine with the emulated Ultravisor */
 bool spapr_uv_check_pci_device(SpaprUltravisor *uv, DeviceState *dev,
                                Error **errp)
 {
-    if (object_dynamic_cast(OBJECT(dev), "vfio-pci")) {
-        error_setg(errp, "%s cannot be used with the emulated Ultravisor "
-                   "(pef-guest under TCG): it maps guest memory into the "
-                   "host IOMMU, out of the Ultravisor's reach",
-                   object_get_typename(OBJECT(dev)));
-        return false;
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(spapr_uv_refused_pci); i++) {
+        if (object_dynamic_cast(OBJECT(dev), spapr_uv_refused_pci[i])) {
+            error_setg(errp, "%s cannot be used with the emulated "
+                       "Ultravisor (pef-guest under TCG): it keeps guest "
+                       "memory mapped where the Ultravisor cannot take it "
+                       "back", object_get_typename(OBJECT(dev)));
+            error_append_hint(errp, "Use virtio-pci devices in a secure "
+                              "guest.\n");
+            return false;
+        }
     }
     return true;
 }

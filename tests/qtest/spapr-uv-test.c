@@ -310,6 +310,8 @@ static void test_stop_on_violation(void)
 #define RTAS_IBM_GET_SYSTEM_PARAMETER 0x2008
 #define RTAS_IBM_SET_SYSTEM_PARAMETER 0x2009
 #define RTAS_IBM_OS_TERM            0x201F
+#define RTAS_NVRAM_FETCH            0x2012
+#define RTAS_NVRAM_STORE            0x2013
 #define RTAS_SYSPARM_SPLPAR_CHARACTERISTICS 20
 
 /* The emulated Ultravisor's RTAS bounce page */
@@ -438,6 +440,40 @@ static void test_rtas_bounce_exact(void)
     g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
                     ==, H_SUCCESS);
     assert_bounce_clear(qts);
+    qtest_quit(qts);
+}
+
+/*
+ * nvram-fetch and nvram-store of zero bytes: QEMU crashed on them
+ * (address_space_unmap() of the NULL a zero-length map returns), with or
+ * without a secure guest; the Ultravisor passes the length on as it is.
+ */
+static void check_nvram_zero_length(QTestState *qts)
+{
+    uint64_t args_gpa = 0x300 * PAGE_SIZE, buf = 0x301 * PAGE_SIZE;
+    uint64_t hargs[] = { args_gpa };
+    uint32_t nvargs[] = { 0, buf, 0 };
+    uint32_t tokens[] = { RTAS_NVRAM_FETCH, RTAS_NVRAM_STORE };
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(tokens); i++) {
+        rtas_args(qts, args_gpa, tokens[i], 3, 2, nvargs);
+        g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs,
+                                          NULL), ==, H_SUCCESS);
+        g_assert_cmpuint(qtest_readl(qts, args_gpa + 24), ==, 0);
+        g_assert_cmpuint(qtest_readl(qts, args_gpa + 28), ==, 0);
+    }
+}
+
+static void test_nvram_zero_length(void)
+{
+    QTestState *qts = qtest_init(pef_args);
+
+    check_nvram_zero_length(qts);
+    qtest_quit(qts);
+
+    qts = secure_guest();
+    check_nvram_zero_length(qts);
     qtest_quit(qts);
 }
 
@@ -678,6 +714,7 @@ int main(int argc, char **argv)
     qtest_add_func("spapr-uv/rtas-bounce", test_rtas_bounce);
     qtest_add_func("spapr-uv/stop-on-violation", test_stop_on_violation);
     qtest_add_func("spapr-uv/rtas-bounce-exact", test_rtas_bounce_exact);
+    qtest_add_func("spapr-uv/nvram-zero-length", test_nvram_zero_length);
     qtest_add_func("spapr-uv/reset", test_reset);
     qtest_add_func("spapr-uv/reset-scrubs-private",
                    test_reset_scrubs_private);

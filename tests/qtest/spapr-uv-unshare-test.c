@@ -72,6 +72,7 @@ typedef struct Serial {
     char *path;
     int peer;               /* the chardev's other end, not read from */
     uint64_t buf;           /* the transmit buffer, BUF_PAGES shared pages */
+    bool secure;            /* UV_ESM made before the device was set up */
 } Serial;
 
 static uint64_t ucall(QTestState *qts, uint64_t opcode, uint64_t r4,
@@ -162,7 +163,7 @@ static void ctrl_send(Serial *s, uint32_t id, uint16_t event, uint16_t value)
  * A secure guest with a virtio-serial device, its driver up as a secure
  * Linux guest's (ACCESS_PLATFORM, bounce ops), port 1 open on both sides
  */
-static Serial *serial_boot(void)
+static Serial *serial_boot(bool secure)
 {
     Serial *s = g_new0(Serial, 1);
     QPCIAddress pci_addr = { .devfn = QPCI_DEVFN(SER_SLOT, 0) };
@@ -189,9 +190,12 @@ static Serial *serial_boot(void)
     qvirtio_pci_device_enable(s->pci);
     s->vdev = &s->pci->vdev;
 
-    fdt = guest_alloc(s->alloc, 4096);
-    qtest_writel(s->qts, fdt, FDT_MAGIC);
-    g_assert_cmphex(ucall(s->qts, UV_ESM, KBASE, fdt), ==, fdt);
+    s->secure = secure;
+    if (secure) {
+        fdt = guest_alloc(s->alloc, 4096);
+        qtest_writel(s->qts, fdt, FDT_MAGIC);
+        g_assert_cmphex(ucall(s->qts, UV_ESM, KBASE, fdt), ==, fdt);
+    }
 
     qvirtio_reset(s->vdev);
     qvirtio_set_acknowledge(s->vdev);
@@ -203,7 +207,8 @@ static Serial *serial_boot(void)
                          (1ull << VIRTIO_F_VERSION_1 |
                           1ull << VIRTIO_F_ACCESS_PLATFORM |
                           1ull << VIRTIO_CONSOLE_F_MULTIPORT));
-    g_assert_cmpstr(qvirtio_dma_ops_name(s->vdev), ==, "bounce");
+    g_assert_cmpstr(qvirtio_dma_ops_name(s->vdev), ==,
+                    secure ? "bounce" : "iommu");
     for (i = 0; i < NQUEUES; i++) {
         s->vq[i] = qvirtqueue_setup(s->vdev, s->alloc, i);
     }
@@ -245,8 +250,10 @@ static void submit_throttled(Serial *s)
     int queued = 0;
 
     s->buf = QEMU_ALIGN_UP(mem, UV_PAGE_SIZE);
-    g_assert_cmphex(ucall(s->qts, UV_SHARE_PAGE, s->buf / UV_PAGE_SIZE,
-                          BUF_PAGES), ==, U_SUCCESS);
+    if (s->secure) {
+        g_assert_cmphex(ucall(s->qts, UV_SHARE_PAGE, s->buf / UV_PAGE_SIZE,
+                              BUF_PAGES), ==, U_SUCCESS);
+    }
     qtest_memset(s->qts, s->buf, 'A', BUF_SIZE);
 
     g_assert_nonnull(p->iommu);
@@ -322,7 +329,7 @@ static void write_secret(Serial *s)
 
 static void test_throttled_serial(void)
 {
-    Serial *s = serial_boot();
+    Serial *s = serial_boot(true);
     QVirtQueue *vq = s->vq[Q_PORT_TX];
     uint64_t gfn, ret;
     int64_t shared;
@@ -374,9 +381,34 @@ static void test_throttled_serial(void)
  * page keeps what the guest wrote (only a shared page is scrubbed), the
  * shared set stays as it was, and the port still holds its request.
  */
+/*
+ * UV_ESM while a device holds a mapping the guest made before: the whole
+ * of RAM is about to become private, so the Ultravisor refuses with
+ * U_BUSY until the device is done, rather than leave the device a
+ * pointer into what is then private memory.
+ */
+static void test_esm_while_held(void)
+{
+    Serial *s = serial_boot(false);
+    QVirtQueue *vq = s->vq[Q_PORT_TX];
+    uint64_t fdt = guest_alloc(s->alloc, 4096);
+    GByteArray *got;
+
+    submit_throttled(s);
+    qtest_writel(s->qts, fdt, FDT_MAGIC);
+    g_assert_cmphex(ucall(s->qts, UV_ESM, KBASE, fdt), ==, U_BUSY);
+    got = peer_drain(s);
+    g_assert_cmpuint(got->len, ==, BUF_SIZE);
+    g_byte_array_unref(got);
+    g_assert_true(qvirtqueue_wait_buf(s->qts, vq, NULL, NULL, TIMEOUT_US));
+    g_assert_cmphex(ucall(s->qts, UV_ESM, KBASE, fdt), ==, fdt);
+    g_assert_true(qemu_alive(s->qts));
+    serial_shutdown(s);
+}
+
 static void test_private_no_drain(void)
 {
-    Serial *s = serial_boot();
+    Serial *s = serial_boot(true);
     uint64_t priv = QEMU_ALIGN_UP(guest_alloc(s->alloc, 2 * UV_PAGE_SIZE),
                                   UV_PAGE_SIZE);
     int64_t shared;
@@ -401,6 +433,8 @@ int main(int argc, char **argv)
     if (qtest_has_device("virtio-serial-pci")) {
         qtest_add_func("spapr-uv-unshare/throttled-serial",
                        test_throttled_serial);
+        qtest_add_func("spapr-uv-unshare/esm-while-held",
+                       test_esm_while_held);
         qtest_add_func("spapr-uv-unshare/private-no-drain",
                        test_private_no_drain);
     }

@@ -1035,6 +1035,13 @@ static void test_refused_configs(void)
     check_refused("pseries,confidential-guest-support=pef0",
                   "serial=x -device vfio-pci,host=0000:00:01.0",
                   "vfio-pci cannot be used with the emulated Ultravisor");
+    check_refused("pseries,confidential-guest-support=pef0",
+                  "serial=x -device ich9-ahci",
+                  "ich9-ahci cannot be used with the emulated Ultravisor");
+    check_refused("pseries,confidential-guest-support=pef0",
+                  "serial=x -device megasas-gen2",
+                  "megasas-gen2 cannot be used with the emulated "
+                  "Ultravisor");
     /* Older machine types, which QEMU 10.0 started so, only warn */
     check_startup("pseries-10.0,confidential-guest-support=pef0",
                   "iommu_platform=off", 0,
