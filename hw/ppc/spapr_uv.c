@@ -450,6 +450,7 @@ static int spapr_uv_post_load(void *opaque, int version_id)
     if (!uv->secure && !bitmap_empty(uv->shared, uv->nr_pages)) {
         error_report("spapr-uv: migration stream shares pages, but the "
                      "guest is not secure");
+        bitmap_zero(uv->shared, uv->nr_pages);
         return -EINVAL;
     }
     return 0;

@@ -663,6 +663,72 @@ static void test_migration(void)
     rmdir(tmpdir);
 }
 
+/*
+ * A migration stream is the hypervisor's, but one that has pages shared
+ * while the guest is not secure cannot come from this Ultravisor: the
+ * destination refuses it rather than start a guest in a state that makes
+ * no sense.  The stream is a secure guest's with its "secure" flag
+ * cleared.
+ */
+static void test_migration_inconsistent(void)
+{
+    g_autofree char *tmpdir = g_dir_make_tmp("spapr-uv-XXXXXX", NULL);
+    g_autofree char *path = g_strdup_printf("%s/stream", tmpdir);
+    g_autofree char *uri = g_strdup_printf("file:%s", path);
+    static const char idstr[] = "spapr-ultravisor";
+    QTestState *src = secure_guest();
+    QTestState *dst;
+    g_autofree gchar *stream = NULL;
+    gsize len;
+    char *sec;
+    QDict *rsp;
+    const char *status;
+
+    g_assert_cmphex(ucall(src, UV_SHARE_PAGE, 0x200, 3, NULL), ==,
+                    U_SUCCESS);
+    qtest_qmp_assert_success(src, "{ 'execute': 'stop' }");
+    qtest_qmp_assert_success(src, "{ 'execute': 'migrate', 'arguments': "
+                             "{ 'uri': %s } }", uri);
+    do {
+        g_usleep(20000);
+        rsp = qtest_qmp(src, "{ 'execute': 'query-migrate' }");
+        status = qdict_get_try_str(qdict_get_qdict(rsp, "return"), "status");
+        g_assert_cmpstr(status, !=, "failed");
+        len = g_str_equal(status, "completed");
+        qobject_unref(rsp);
+    } while (!len);
+    qtest_quit(src);
+
+    /* section: idstr, instance id, version id, then "secure" */
+    g_assert_true(g_file_get_contents(path, &stream, &len, NULL));
+    sec = memmem(stream, len, idstr, strlen(idstr));
+    g_assert_nonnull(sec);
+    sec += strlen(idstr) + 8;
+    g_assert_cmpint(*sec, ==, 1);
+    *sec = 0;
+    g_assert_true(g_file_set_contents(path, stream, len, NULL));
+
+    dst = qtest_initf("%s -incoming defer", pef_args);
+    qtest_qmp_assert_success(dst, "{ 'execute': 'migrate-incoming', "
+                             "'arguments': { 'uri': %s, "
+                             "'exit-on-error': false } }", uri);
+    do {
+        g_usleep(20000);
+        rsp = qtest_qmp(dst, "{ 'execute': 'query-migrate' }");
+        status = qdict_get_try_str(qdict_get_qdict(rsp, "return"), "status");
+        len = status && (g_str_equal(status, "failed") ||
+                         g_str_equal(status, "completed"));
+        if (len) {
+            g_assert_cmpstr(status, ==, "failed");
+        }
+        qobject_unref(rsp);
+    } while (!len);
+    g_assert_cmpint(pef_stat(dst, "shared-pages"), ==, 0);
+    qtest_quit(dst);
+    unlink(path);
+    rmdir(tmpdir);
+}
+
 /* savevm/loadvm brings back the secure state and the shared set */
 static void test_savevm_loadvm(void)
 {
@@ -722,6 +788,8 @@ int main(int argc, char **argv)
     qtest_add_func("spapr-uv/query-pef-many-ranges",
                    test_query_pef_many_ranges);
     qtest_add_func("spapr-uv/migration", test_migration);
+    qtest_add_func("spapr-uv/migration-inconsistent",
+                   test_migration_inconsistent);
     if (getenv("QTEST_QEMU_IMG")) {
         qtest_add_func("spapr-uv/savevm-loadvm", test_savevm_loadvm);
     }
