@@ -13,7 +13,6 @@ import re
 import socket
 import threading
 import time
-import uuid
 
 from qemu_test import QemuSystemTest
 from qemu_test import exec_command, wait_for_console_pattern
@@ -160,7 +159,7 @@ class PseriesGuestTest(QemuSystemTest):
             paths.append(path)
         return paths
 
-    def _boot(self, machine, extra_args='', machine_args=()):
+    def _boot(self, machine, extra_args='', machine_args=(), accel='tcg'):
         kernel, initrd = self._guest_assets()
         self.disk = self.scratch_file('disk.raw')
         with open(self.disk, 'wb') as f:
@@ -168,7 +167,7 @@ class PseriesGuestTest(QemuSystemTest):
 
         self.set_machine(machine)
         self.vm.set_console()
-        self.vm.add_args('-accel', 'tcg',
+        self.vm.add_args('-accel', accel,
                          '-machine', 'x-vof=on',    # faster than SLOF
                          '-m', self.MEMORY, '-nodefaults',
                          *machine_args,

@@ -37,9 +37,9 @@ import time
 import uuid
 
 from qemu_test import QemuSystemTest
-from qemu_test import exec_command, wait_for_console_pattern
-from pseries_guest import (PseriesGuestTest, BOOT_TIMEOUT, COMMAND_TIMEOUT,
-                           DISK_SIZE, GUEST_IP, HOST_IP, PANIC)
+from qemu_test import exec_command
+from pseries_guest import (PseriesGuestTest, COMMAND_TIMEOUT, GUEST_IP,
+                           HOST_IP)
 from test_ppc64_pseries_secure_guest import SECURE_MACHINE
 
 DEFAULT_SECONDS = 60
@@ -232,37 +232,12 @@ class PseriesSecureStress(PseriesGuestTest):
 
     def _boot_mttcg(self):
         """_boot() with SMP vCPUs under MTTCG and the ultracalls traced."""
-        kernel, initrd = self._guest_assets()
-        self.disk = self.scratch_file('disk.raw')
-        with open(self.disk, 'wb') as f:
-            f.truncate(DISK_SIZE)
         self.trace = self.scratch_file('trace.log')
-
-        self.set_machine('pseries')
-        self.vm.set_console()
-        self.vm.add_args('-accel', 'tcg,thread=multi', '-smp', str(SMP),
-                         '-machine', 'x-vof=on',
-                         '-m', self.MEMORY, '-nodefaults',
-                         *SECURE_MACHINE,
-                         '-trace', 'spapr_uv_ultracall', '-D', self.trace,
-                         '-kernel', kernel, '-initrd', initrd,
-                         '-append', f'{self.KERNEL_COMMAND_LINE} svm=on '
-                                    'swiotlb=force',
-                         '-drive', f'file={self.disk},format=raw,if=none,'
-                                   'id=disk0',
-                         '-device', 'virtio-blk-pci,drive=disk0',
-                         '-netdev', 'user,id=net0',
-                         '-device', 'virtio-net-pci,netdev=net0',
-                         '-device', 'virtio-rng-pci')
-        start = time.monotonic()
-        self.vm.launch()
-        self.vm.console_socket.settimeout(BOOT_TIMEOUT)
-        try:
-            wait_for_console_pattern(self, self.READY, PANIC)
-        except TimeoutError:
-            self.fail(f'guest did not boot within {BOOT_TIMEOUT} s')
-        self.log.info('guest ready after %.1f s', time.monotonic() - start)
-        self.guest('dmesg -n 1')
+        self._boot('pseries', 'svm=on swiotlb=force',
+                   SECURE_MACHINE + ('-smp', str(SMP),
+                                     '-trace', 'spapr_uv_ultracall',
+                                     '-D', self.trace),
+                   accel='tcg,thread=multi')
 
     def _ultracalls(self, offset=0):
         """({opcode: count of successful calls}, [failed calls]) in the
