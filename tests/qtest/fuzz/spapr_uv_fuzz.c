@@ -145,6 +145,24 @@ static bool pef_shared(PefInfo *info, uint64_t page)
     return false;
 }
 
+/*
+ * The guest itself stores over [gpa, gpa + len): secrets there may change
+ * and are no longer watched
+ */
+static void guest_overwrites(uint64_t gpa, uint64_t len)
+{
+    int i = 0;
+
+    while (i < fz.nr_secrets) {
+        if (fz.secrets[i] < gpa + len &&
+            fz.secrets[i] + sizeof(marker) > gpa) {
+            fz.secrets[i] = fz.secrets[--fz.nr_secrets];
+        } else {
+            i++;
+        }
+    }
+}
+
 static uint64_t ucall(QTestState *s, uint64_t opcode, uint64_t r4,
                       uint64_t r5)
 {
@@ -171,6 +189,7 @@ static void op_ucall(QTestState *s, Input *in)
         r4 = (int32_t)c.a;          /* anything, sign-extended */
         r5 = (int32_t)c.b;
     } else if (opcode == UV_ESM) {
+        guest_overwrites(FDT_ADDR, 4);
         qtest_writel(s, FDT_ADDR, FDT_MAGIC);
         r4 = KBASE;
         r5 = FDT_ADDR;
@@ -180,6 +199,10 @@ static void op_ucall(QTestState *s, Input *in)
     }
     if (opcode == UV_SHARE_PAGE && r5 > MAX_SHARE) {
         r5 = MAX_SHARE;
+    }
+    if (opcode == UV_SHARE_PAGE && r4 < NR_PAGES) {
+        /* Sharing hands the hypervisor zeroed pages: the secrets go */
+        guest_overwrites(r4 << PAGE_SHIFT, MIN(r5, NR_PAGES) << PAGE_SHIFT);
     }
     ucall(s, opcode, r4, r5);
 }
@@ -255,6 +278,7 @@ static void op_store(QTestState *s, Input *in)
             buf[i] = 0;
         }
     }
+    guest_overwrites(c.gpa % (RAM_SIZE - sizeof(buf)), c.len);
     qtest_memwrite(s, c.gpa % (RAM_SIZE - sizeof(buf)), buf, c.len);
 }
 
@@ -357,6 +381,7 @@ static void op_ring(QTestState *s, Input *in)
     ring = (uint64_t)(c.ring_page % NR_PAGES) << PAGE_SHIFT;
     avail = ring + 16 * QSIZE;
     used = ring + 4096;
+    guest_overwrites(ring, 8 * KiB);
 
     qpci_io_writeb(d->pci, d->bar, CC_STATUS, 0);
     qpci_io_writeb(d->pci, d->bar, CC_STATUS, 1 | 2);
