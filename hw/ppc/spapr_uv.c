@@ -181,16 +181,15 @@ static target_ulong spapr_uv_unshare_pages(SpaprUltravisor *uv, uint64_t gfn,
                                            uint64_t npages)
 {
     g_autofree unsigned long *taken = bitmap_new(npages);
-    uint64_t i, n = 0;
+    uint64_t i;
 
     for (i = 0; i < npages; i++) {
         if (test_bit(gfn + i, uv->shared)) {
             clear_bit_atomic(gfn + i, uv->shared);
             set_bit(i, taken);
-            n++;
         }
     }
-    if (!n) {
+    if (bitmap_empty(taken, npages)) {
         return U_SUCCESS;       /* all private already: nothing to revoke */
     }
     /* Pairs with the barrier in spapr_uv_hold() */

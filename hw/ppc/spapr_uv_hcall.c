@@ -33,6 +33,9 @@
 #define RTAS_ARGS_MAX           16
 #define RTAS_ARG(i)             (RTAS_ARGS_HDR + 4 * (i))
 
+/* How much of an ibm,os-term string is read at a time */
+#define RTAS_STRING_CHUNK       256
+
 /* How much of a buffer goes in or out */
 typedef enum {
     RTAS_LEN_NONE,
@@ -104,7 +107,8 @@ static int64_t spapr_uv_rtas_in_len(SpaprUltravisor *uv,
                                     SpaprUvRtasCall *call, uint8_t *bbuf)
 {
     uint16_t hdr;
-    hwaddr i;
+    hwaddr i, chunk;
+    uint8_t *nul;
 
     switch (call->buf->in) {
     case RTAS_LEN_NONE:
@@ -119,13 +123,23 @@ static int64_t spapr_uv_rtas_in_len(SpaprUltravisor *uv,
         }
         return sizeof(hdr) + be16_to_cpu(hdr);
     case RTAS_LEN_STRING:
-        /* Up to the NUL, which must be within the bounce buffer */
-        for (i = 0; i < SPAPR_UV_BOUNCE_BUFLEN; i++) {
-            if (!spapr_uv_read(uv, call->buf_gpa + i, &bbuf[i], 1)) {
+        /*
+         * Up to the NUL, which must be within the bounce buffer.  Read in
+         * aligned chunks, so that none reaches past the end of RAM when
+         * the string does not.
+         */
+        for (i = 0; i < SPAPR_UV_BOUNCE_BUFLEN; i += chunk) {
+            chunk = MIN(RTAS_STRING_CHUNK -
+                        ((call->buf_gpa + i) & (RTAS_STRING_CHUNK - 1)),
+                        SPAPR_UV_BOUNCE_BUFLEN - i);
+            if (!spapr_uv_read(uv, call->buf_gpa + i, &bbuf[i], chunk)) {
                 return -1;
             }
-            if (!bbuf[i]) {
-                return i + 1;
+            nul = memchr(&bbuf[i], 0, chunk);
+            if (nul) {
+                /* the input is the string, not what was read after it */
+                memset(nul + 1, 0, chunk - (nul + 1 - &bbuf[i]));
+                return nul + 1 - bbuf;
             }
         }
         return -1;

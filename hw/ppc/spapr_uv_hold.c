@@ -92,14 +92,14 @@ static bool spapr_uv_range_shared(SpaprUltravisor *uv, hwaddr gpa,
  */
 bool spapr_uv_hold(SpaprUltravisor *uv, void *host, hwaddr len)
 {
-    SpaprUvHold *key = g_new(SpaprUvHold, 1);
+    SpaprUvHold *key;
     uintptr_t count;
     hwaddr gpa;
 
     if (!len || !spapr_uv_host_to_gpa(uv, host, &gpa)) {
-        g_free(key);
         return true;            /* not guest RAM: nothing to hold */
     }
+    key = g_new(SpaprUvHold, 1);
     key->host = host;
     key->len = len;
     WITH_QEMU_LOCK_GUARD(&uv->hold_lock) {

@@ -205,10 +205,14 @@ static VirtioDMAMode spapr_virtio_update_dma_mode(VirtioDMAPolicy *policy,
     return virtio_dma_policy_default_mode(vdev, access_platform);
 }
 
+/*
+ * Called for every buffer virtio maps: the policy is the machine itself,
+ * no need for a checked QOM cast each time
+ */
 static bool spapr_virtio_map(VirtioDMAPolicy *policy, VirtIODevice *vdev,
                              void *host, hwaddr len)
 {
-    SpaprUltravisor *uv = SPAPR_MACHINE(policy)->uv;
+    SpaprUltravisor *uv = ((SpaprMachineState *)policy)->uv;
 
     return !uv || spapr_uv_hold(uv, host, len);
 }
@@ -216,7 +220,7 @@ static bool spapr_virtio_map(VirtioDMAPolicy *policy, VirtIODevice *vdev,
 static void spapr_virtio_unmap(VirtioDMAPolicy *policy, VirtIODevice *vdev,
                                void *host, hwaddr len)
 {
-    SpaprUltravisor *uv = SPAPR_MACHINE(policy)->uv;
+    SpaprUltravisor *uv = ((SpaprMachineState *)policy)->uv;
 
     if (uv) {
         spapr_uv_release(uv, host, len);
