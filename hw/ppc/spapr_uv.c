@@ -470,10 +470,11 @@ static const VMStateDescription vmstate_spapr_uv = {
     },
 };
 
-int spapr_uv_init(SpaprMachineState *spapr, uint64_t page_size,
-                  bool stop_on_violation, Error **errp)
+int spapr_uv_init(SpaprMachineState *spapr, const SpaprUvConfig *cfg,
+                  Error **errp)
 {
     MachineState *ms = MACHINE(spapr);
+    uint64_t page_size = cfg->page_size;
     SpaprUltravisor *uv;
 
     if (!is_power_of_2(page_size) || page_size < 4 * KiB ||
@@ -505,7 +506,13 @@ int spapr_uv_init(SpaprMachineState *spapr, uint64_t page_size,
 
     uv = g_new0(SpaprUltravisor, 1);
     uv->page_shift = ctz64(page_size);
-    uv->stop_on_violation = stop_on_violation;
+    uv->stop_on_violation = cfg->stop_on_violation;
+    uv->gate_enabled = cfg->gate;
+    if (!cfg->gate) {
+        warn_report("pef-guest: x-gate=off: the hypervisor side of QEMU can "
+                    "read and write a secure guest's private memory (a "
+                    "debug setting, to measure what the gate costs)");
+    }
     uv->nr_pages = ms->ram_size >> uv->page_shift;
     uv->shared = bitmap_new(uv->nr_pages);
     spapr_uv_hold_init(uv);

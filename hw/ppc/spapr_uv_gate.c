@@ -172,10 +172,19 @@ void spapr_uv_gate_init(SpaprUltravisor *uv, MemoryRegion *ram)
     memory_region_add_subregion_overlap(&uv->cpu_root, 0, &uv->cpu_sysmem, 0);
 }
 
-/* Put the gate where RAM would be in the system memory map */
+/*
+ * Put the gate where RAM would be in the system memory map; with
+ * x-gate=off, RAM itself (so the gate's cost can be measured on its own)
+ */
 void spapr_uv_gate_map_ram(SpaprUltravisor *uv, MemoryRegion *sysmem)
 {
-    memory_region_add_subregion(sysmem, 0, MEMORY_REGION(&uv->gate));
+    if (uv->gate_enabled) {
+        memory_region_add_subregion(sysmem, 0, MEMORY_REGION(&uv->gate));
+    } else {
+        memory_region_init_alias(&uv->ram_ungated, NULL, "spapr-uv-ungated",
+                                 uv->ram, 0, memory_region_size(uv->ram));
+        memory_region_add_subregion(sysmem, 0, &uv->ram_ungated);
+    }
     memory_region_add_subregion(sysmem, SPAPR_UV_BOUNCE_BASE, &uv->bounce);
 }
 

@@ -61,10 +61,18 @@ typedef struct SpaprUvDenial {
     char who[16];
 } SpaprUvDenial;
 
+/* The emulated Ultravisor's configuration: pef-guest's properties */
+typedef struct SpaprUvConfig {
+    uint64_t page_size;
+    bool stop_on_violation;
+    bool gate;                  /* off: debug, to measure the gate's cost */
+} SpaprUvConfig;
+
 typedef struct SpaprUltravisor {
     /* configuration (pef-guest properties) */
     uint32_t page_shift;
     bool stop_on_violation;
+    bool gate_enabled;
 
     /* secure state: set by UV_ESM, cleared by machine reset */
     bool secure;
@@ -87,6 +95,7 @@ typedef struct SpaprUltravisor {
     MemoryRegion cpu_root;      /* what the vCPUs see: RAM ungated */
     MemoryRegion cpu_ram;
     MemoryRegion cpu_sysmem;
+    MemoryRegion ram_ungated;   /* the hypervisor's view with x-gate=off */
 
     /* Ultravisor-owned shared pages for reflected H_RTAS */
     MemoryRegion bounce;
@@ -99,8 +108,8 @@ typedef struct SpaprUltravisor {
 #define TYPE_SPAPR_UV_GATE_MEMORY_REGION "spapr-uv-gate-memory-region"
 
 /* spapr_uv.c */
-int spapr_uv_init(SpaprMachineState *spapr, uint64_t page_size,
-                  bool stop_on_violation, Error **errp);
+int spapr_uv_init(SpaprMachineState *spapr, const SpaprUvConfig *cfg,
+                  Error **errp);
 void spapr_uv_reset(SpaprUltravisor *uv);
 bool spapr_uv_ultracall(PPCVirtualHypervisor *vhyp, PowerPCCPU *cpu);
 bool spapr_uv_page_shared(SpaprUltravisor *uv, hwaddr gpa);
