@@ -10,7 +10,9 @@
 #   make demo             boot a Debian guest on the default pseries machine
 #   make refresh-patches  turn commits in build/qemu back into patches/
 #   make checkpatch       QEMU's checkpatch.pl on patches/ and our new files
-#   make bench-qtest      virtio-blk throughput through each kind of DMA ops
+#   make bench            what the new default, the gate and bounce buffers
+#                         cost, beside unpatched QEMU (build/bench/results.*)
+#   make bench-qtest      virtio-blk through each kind of DMA ops (qtest only)
 #   make deps-sanitizers  install clang 19, libFuzzer, sanitizers (root)
 #   make check-sanitizers our qtests and qos-test under ASan + UBSan
 #   make fuzz             fuzz a hostile secure guest (FUZZ_SECONDS=600)
@@ -43,7 +45,7 @@ FUNCTIONAL_TESTS := $(wildcard tests/functional/test_ppc64_*.py)
 LIBVIRT_TESTS := $(wildcard tests/libvirt/test_ppc64_*.py)
 
 .PHONY: all build deps check check-qtest check-functional check-libvirt \
-	guest-assets bench-qtest demo refresh-patches checkpatch clean \
+	guest-assets bench bench-qtest demo refresh-patches checkpatch clean \
 	distclean configured deps-sanitizers check-sanitizers fuzz
 
 all: build
@@ -104,10 +106,37 @@ check-sanitizers: configured
 fuzz: configured
 	build-aux/run-fuzz
 
-# A benchmark, not a test: prints a table, asserts nothing about speed
+# Benchmarks, not tests: they print figures, assert nothing about speed
 bench-qtest: build
 	cd $(QEMU_OBJ) && QTEST_QEMU_BINARY=./qemu-system-ppc64 \
 	  tests/qtest/virtio-dma-test -m perf
+
+# BENCH_ROUNDS (5), BENCH_SCALE (1: amount of guest I/O) and BENCH_MODES
+# (a subset, e.g. "unpatched,ours-default,qemu:ours-iommu") tune it
+BENCH := $(TOP)/build/bench
+BENCH_GUEST_CC := powerpc64le-linux-gnu-gcc
+bench: build guest-assets $(BENCH)/dmabench.cpio.gz
+	build-aux/build-baseline
+	/usr/bin/python3 tests/bench/pseries-dma/bench.py \
+	  --ours $(QEMU_BIN) --baseline $(TOP)/build/baseline/obj/qemu-system-ppc64 \
+	  --qtest $(QEMU_OBJ)/tests/qtest/virtio-dma-test \
+	  --kernel $(PSERIES_DMA_CACHE)/debian/vmlinux \
+	  --initrd $(PSERIES_DMA_CACHE)/debian/initramfs.cpio.gz \
+	  --svm-kernel $(PSERIES_DMA_CACHE)/svm/vmlinux \
+	  --svm-initrd $(PSERIES_DMA_CACHE)/svm/initramfs.cpio.gz \
+	  --overlay $(BENCH)/dmabench.cpio.gz --out $(BENCH) \
+	  --version "$(QEMU_VERSION)"
+
+# The guest's workload tool, static, in a cpio appended to the initramfs
+$(BENCH)/dmabench: tests/bench/pseries-dma/dmabench.c
+	@mkdir -p $(BENCH)
+	$(BENCH_GUEST_CC) -O2 -Wall -Wextra -static -o $@ $<
+
+$(BENCH)/dmabench.cpio.gz: $(BENCH)/dmabench
+	rm -rf $(BENCH)/overlay && mkdir -p $(BENCH)/overlay/bin
+	cp $< $(BENCH)/overlay/bin/
+	(cd $(BENCH)/overlay && find . | cpio -o -H newc --quiet) | \
+	  gzip -n > $@
 
 demo: build guest-assets
 	build-aux/demo $(QEMU_OBJ) $(QEMU_SRC)

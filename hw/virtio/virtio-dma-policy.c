@@ -20,21 +20,30 @@
 #include "hw/virtio/virtio-dma-policy.h"
 
 /*
- * The machine, if it has a policy.  Asked for every buffer virtio maps:
- * the answer does not change once the machine exists, so look it up once
- * (two threads racing to do it find the same).
+ * The machine's policy and its class, or NULL if it has none.  Asked for
+ * every buffer virtio maps: the answer does not change once the machine
+ * exists, so look both up once (two threads racing to do it find the
+ * same); a checked interface cast per buffer costs as much as the rest
+ * of the hook (make bench).
  */
-static VirtioDMAPolicy *virtio_dma_policy_get(void)
+static VirtioDMAPolicyClass *virtio_dma_policy_get(VirtioDMAPolicy **policy)
 {
-    static VirtioDMAPolicy *policy;
+    static VirtioDMAPolicy *machine_policy;
+    static VirtioDMAPolicyClass *machine_policy_class;
     static bool looked_up;
 
     if (!qatomic_load_acquire(&looked_up)) {
-        policy = (VirtioDMAPolicy *)
-            object_dynamic_cast(qdev_get_machine(), TYPE_VIRTIO_DMA_POLICY);
+        Object *obj = object_dynamic_cast(qdev_get_machine(),
+                                          TYPE_VIRTIO_DMA_POLICY);
+
+        if (obj) {
+            machine_policy = VIRTIO_DMA_POLICY(obj);
+            machine_policy_class = VIRTIO_DMA_POLICY_GET_CLASS(obj);
+        }
         qatomic_store_release(&looked_up, true);
     }
-    return policy;
+    *policy = machine_policy;
+    return machine_policy_class;
 }
 
 const char *virtio_dma_mode_name(VirtioDMAMode mode)
@@ -53,29 +62,22 @@ VirtioDMAMode virtio_dma_policy_default_mode(VirtIODevice *vdev,
 
 bool virtio_dma_policy_offer_access_platform(VirtIODevice *vdev)
 {
-    VirtioDMAPolicy *policy = virtio_dma_policy_get();
-    VirtioDMAPolicyClass *vdpc;
+    VirtioDMAPolicy *policy;
+    VirtioDMAPolicyClass *vdpc = virtio_dma_policy_get(&policy);
 
-    if (!policy) {
-        return false;
-    }
-    vdpc = VIRTIO_DMA_POLICY_GET_CLASS(policy);
-    return vdpc->offer_access_platform &&
+    return vdpc && vdpc->offer_access_platform &&
            vdpc->offer_access_platform(policy, vdev);
 }
 
 VirtioDMAMode virtio_dma_policy_mode(VirtIODevice *vdev)
 {
-    VirtioDMAPolicy *policy = virtio_dma_policy_get();
+    VirtioDMAPolicy *policy;
+    VirtioDMAPolicyClass *vdpc = virtio_dma_policy_get(&policy);
     bool access_platform = virtio_vdev_has_feature(vdev,
                                                    VIRTIO_F_IOMMU_PLATFORM);
-    VirtioDMAPolicyClass *vdpc;
 
-    if (policy) {
-        vdpc = VIRTIO_DMA_POLICY_GET_CLASS(policy);
-        if (vdpc->update_dma_mode) {
-            return vdpc->update_dma_mode(policy, vdev, access_platform);
-        }
+    if (vdpc && vdpc->update_dma_mode) {
+        return vdpc->update_dma_mode(policy, vdev, access_platform);
     }
     return virtio_dma_policy_default_mode(vdev, access_platform);
 }
@@ -94,40 +96,29 @@ bool virtio_dma_policy_default_check(VirtIODevice *vdev, bool modern,
 bool virtio_dma_policy_check_device(VirtIODevice *vdev, bool modern,
                                     bool legacy, Error **errp)
 {
-    VirtioDMAPolicy *policy = virtio_dma_policy_get();
-    VirtioDMAPolicyClass *vdpc;
+    VirtioDMAPolicy *policy;
+    VirtioDMAPolicyClass *vdpc = virtio_dma_policy_get(&policy);
 
-    if (policy) {
-        vdpc = VIRTIO_DMA_POLICY_GET_CLASS(policy);
-        if (vdpc->check_device) {
-            return vdpc->check_device(policy, vdev, modern, legacy, errp);
-        }
+    if (vdpc && vdpc->check_device) {
+        return vdpc->check_device(policy, vdev, modern, legacy, errp);
     }
     return virtio_dma_policy_default_check(vdev, modern, legacy, errp);
 }
 
 bool virtio_dma_policy_map(VirtIODevice *vdev, void *host, hwaddr len)
 {
-    VirtioDMAPolicy *policy = virtio_dma_policy_get();
-    VirtioDMAPolicyClass *vdpc;
+    VirtioDMAPolicy *policy;
+    VirtioDMAPolicyClass *vdpc = virtio_dma_policy_get(&policy);
 
-    if (!policy) {
-        return true;
-    }
-    vdpc = VIRTIO_DMA_POLICY_GET_CLASS(policy);
-    return !vdpc->map || vdpc->map(policy, vdev, host, len);
+    return !vdpc || !vdpc->map || vdpc->map(policy, vdev, host, len);
 }
 
 void virtio_dma_policy_unmap(VirtIODevice *vdev, void *host, hwaddr len)
 {
-    VirtioDMAPolicy *policy = virtio_dma_policy_get();
-    VirtioDMAPolicyClass *vdpc;
+    VirtioDMAPolicy *policy;
+    VirtioDMAPolicyClass *vdpc = virtio_dma_policy_get(&policy);
 
-    if (!policy) {
-        return;
-    }
-    vdpc = VIRTIO_DMA_POLICY_GET_CLASS(policy);
-    if (vdpc->unmap) {
+    if (vdpc && vdpc->unmap) {
         vdpc->unmap(policy, vdev, host, len);
     }
 }

@@ -127,17 +127,25 @@ static void xfer(int fd, uint8_t *buf, size_t bs, uint64_t off, int write)
     }
 }
 
-static int blk_seq(const char *dev, size_t bs, uint64_t total, int write)
+/* @total bytes, in blocks of @bs, cycling over the first @span bytes */
+static int blk_seq(const char *dev, size_t bs, uint64_t total, uint64_t span,
+                   int write)
 {
     int fd = open(dev, (write ? O_WRONLY : O_RDONLY) | O_DIRECT);
     uint8_t *buf = alloc_buf(bs);
-    uint64_t off, errors = 0, ops = 0, t0;
+    uint64_t done, errors = 0, ops = 0, t0;
 
     if (fd < 0) {
         die(dev);
     }
+    if (span < bs) {
+        errno = EINVAL;
+        die("span smaller than one block");
+    }
     t0 = now_ns();
-    for (off = 0; off + bs <= total; off += bs, ops++) {
+    for (done = 0; done + bs <= total; done += bs, ops++) {
+        uint64_t off = done % (span / bs * bs);
+
         if (write) {
             stamp(buf, bs, off);
         }
@@ -241,7 +249,7 @@ static int net_send(const char *ip, int port, uint64_t total)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: dmabench seq-read|seq-write DEV BS TOTAL\n"
+            "usage: dmabench seq-read|seq-write DEV BS TOTAL [SPAN]\n"
             "       dmabench rand-read DEV BS SPAN COUNT\n"
             "       dmabench net-send IP PORT TOTAL\n"
             "sizes take k, m and g suffixes; DEV is read and written with "
@@ -256,10 +264,11 @@ int main(int argc, char **argv)
     }
     workload = argv[1];
     if (!strcmp(workload, "seq-read") || !strcmp(workload, "seq-write")) {
-        if (argc != 5) {
+        if (argc != 5 && argc != 6) {
             usage();
         }
         return blk_seq(argv[2], parse_size(argv[3]), parse_size(argv[4]),
+                       parse_size(argv[argc == 6 ? 5 : 4]),
                        !strcmp(workload, "seq-write"));
     }
     if (!strcmp(workload, "rand-read")) {
