@@ -20,6 +20,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
+#include "qemu/cutils.h"
 #include "qemu/units.h"
 #include <sys/socket.h>
 #include "libqtest.h"
@@ -662,8 +663,13 @@ static const BenchCase bench_cases[] = {
 static unsigned bench_env(const char *name, unsigned dflt)
 {
     const char *v = g_getenv(name);
+    unsigned val;
 
-    return v ? strtoul(v, NULL, 0) : dflt;
+    if (!v) {
+        return dflt;
+    }
+    g_assert_cmpint(qemu_strtoui(v, NULL, 0, &val), ==, 0);
+    return val;
 }
 
 /* What a secure guest that trusts the hypervisor with everything does */

@@ -38,6 +38,8 @@
 
 static const char *workload;
 
+static void usage(void);
+
 static void die(const char *what)
 {
     fprintf(stderr, "dmabench %s: %s: %s\n", workload, what, strerror(errno));
@@ -62,10 +64,13 @@ static void report(uint64_t bytes, uint64_t ops, uint64_t ns,
 
 static uint64_t parse_size(const char *s)
 {
-    char *end;
-    uint64_t v = strtoull(s, &end, 0);
+    char suffix = 0;
+    uint64_t v = 0;
 
-    switch (*end) {
+    if (sscanf(s, "%" SCNu64 "%c", &v, &suffix) < 1) {
+        usage();
+    }
+    switch (suffix) {
     case 'k': case 'K':
         return v << 10;
     case 'm': case 'M':
@@ -239,7 +244,9 @@ static int net_send(const char *ip, int port, uint64_t total)
         }
         have += n;
     }
-    got = strtoull(reply, NULL, 10);
+    if (sscanf(reply, "%" SCNu64, &got) != 1) {
+        got = 0;
+    }
     report(sent, (sent + NET_CHUNK - 1) / NET_CHUNK, now_ns() - t0,
            got != sent);
     close(s);
