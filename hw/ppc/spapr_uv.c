@@ -504,6 +504,12 @@ int spapr_uv_init(SpaprMachineState *spapr, const SpaprUvConfig *cfg,
         return -1;
     }
 
+    if (!cfg->gate && cfg->stop_on_violation) {
+        error_setg(errp, "pef-guest: stop-on-violation needs the gate "
+                   "(x-gate=on): without it no access is refused");
+        return -1;
+    }
+
     uv = g_new0(SpaprUltravisor, 1);
     uv->page_shift = ctz64(page_size);
     uv->stop_on_violation = cfg->stop_on_violation;
@@ -511,7 +517,8 @@ int spapr_uv_init(SpaprMachineState *spapr, const SpaprUvConfig *cfg,
     if (!cfg->gate) {
         warn_report("pef-guest: x-gate=off: the hypervisor side of QEMU can "
                     "read and write a secure guest's private memory (a "
-                    "debug setting, to measure what the gate costs)");
+                    "debug setting, to measure what the gate costs; virtio "
+                    "still maps only shared pages)");
     }
     uv->nr_pages = ms->ram_size >> uv->page_shift;
     uv->shared = bitmap_new(uv->nr_pages);

@@ -123,8 +123,8 @@ void spapr_uv_gate_changed(SpaprUltravisor *uv, uint64_t first_page,
 
     trace_spapr_uv_gate_changed(first_page << uv->page_shift,
                                 npages << uv->page_shift, shared);
-    if (shared) {
-        return;     /* nothing cached needs to go */
+    if (shared || !uv->gate_enabled) {
+        return;     /* nothing cached needs to go, or no gate to ask */
     }
     for (i = first_page; i < first_page + npages; i++) {
         IOMMUTLBEvent event = {

@@ -37,13 +37,14 @@ static VirtioDMAPolicyClass *virtio_dma_policy_get(VirtioDMAPolicy **policy)
                                           TYPE_VIRTIO_DMA_POLICY);
 
         if (obj) {
-            machine_policy = VIRTIO_DMA_POLICY(obj);
-            machine_policy_class = VIRTIO_DMA_POLICY_GET_CLASS(obj);
+            qatomic_set(&machine_policy, VIRTIO_DMA_POLICY(obj));
+            qatomic_set(&machine_policy_class,
+                        VIRTIO_DMA_POLICY_GET_CLASS(obj));
         }
         qatomic_store_release(&looked_up, true);
     }
-    *policy = machine_policy;
-    return machine_policy_class;
+    *policy = qatomic_read(&machine_policy);
+    return qatomic_read(&machine_policy_class);
 }
 
 const char *virtio_dma_mode_name(VirtioDMAMode mode)

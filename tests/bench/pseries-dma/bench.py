@@ -43,11 +43,11 @@ import time
 # printed by /init of both initramfs (PSERIES-DMA-, PSERIES-SVM-)
 READY = '-GUEST-READY'
 PANIC = 'Kernel panic - not syncing'
-# The part of the disk the workloads cycle over (the disk is a bit larger)
-SPAN = '512m'
+# The part of the disk the 1 MiB workloads cycle over (the disk is larger)
+SPAN_MIB = 512
 GUEST_IP, HOST_IP = '10.0.2.15', '10.0.2.2'
 VIRTIO_F_VERSION_1, VIRTIO_F_ACCESS_PLATFORM = 32, 33
-BLK_ID = '0x0002'
+VIRTIO_IDS = {'0x0001': 'net', '0x0002': 'blk'}
 
 # --- modes ------------------------------------------------------------------
 #
@@ -285,20 +285,28 @@ class TcpSink:
 # --- guest workloads ---------------------------------------------------------
 
 def guest_workloads(scale):
-    """(scenario, metric, unit, dmabench command) in the order they run"""
-    mib = lambda n: f'{max(1, int(n * scale))}m'    # noqa: E731
-    count = lambda n: f'{max(16, int(n * scale))}'  # noqa: E731
+    """(scenario, metric, unit, dmabench command) in the order they run.
+
+    Every write pass stamps its blocks with a new generation; every read
+    checks the generation of the last write over what it reads: the 1 MiB
+    passes cycle over SPAN, the 4 KiB passes and the random reads stay in
+    what the 4 KiB writes covered.
+    """
+    big = max(1, int(4096 * scale))
+    small = min(max(1, int(48 * scale)), SPAN_MIB)
+    count = max(16, int(15000 * scale))
+    span = f'{SPAN_MIB}m'
     return [
         ('blk-seq-write-1m', 'throughput', 'MB/s',
-         f'seq-write /dev/vda 1m {mib(4096)} {SPAN}'),
+         f'seq-write /dev/vda 1m {big}m {span} 1'),
         ('blk-seq-read-1m', 'throughput', 'MB/s',
-         f'seq-read /dev/vda 1m {mib(4096)} {SPAN}'),
+         f'seq-read /dev/vda 1m {big}m {span} 1'),
         ('blk-seq-write-4k', 'throughput', 'MB/s',
-         f'seq-write /dev/vda 4k {mib(48)} {SPAN}'),
+         f'seq-write /dev/vda 4k {small}m {small}m 2'),
         ('blk-seq-read-4k', 'throughput', 'MB/s',
-         f'seq-read /dev/vda 4k {mib(48)} {SPAN}'),
+         f'seq-read /dev/vda 4k {small}m {small}m 2'),
         ('blk-rand-read-4k', 'iops', 'IOPS',
-         f'rand-read /dev/vda 4k {SPAN} {count(15000)}'),
+         f'rand-read /dev/vda 4k {small}m {count} 2'),
         ('net-bulk', 'throughput', 'MB/s', None),
     ]
 
@@ -315,23 +323,35 @@ def parse_dmabench(lines, what):
     raise BenchError(f'{what}: no result from dmabench: {lines}')
 
 
-def check_features(g, name, mode):
+def check_dma_mode(g, name, mode):
+    """Both devices negotiated what the mode says, and (ours) QEMU agrees"""
     out = g.run('for d in /sys/bus/virtio/devices/*; do '
                 'echo DEV $(cat $d/device) $(cat $d/features); done')
-    blk = [line.split()[2] for line in out
-           if line.startswith('DEV ') and line.split()[1] == BLK_ID]
-    if len(blk) != 1:
-        raise BenchError(f'{name}: virtio-blk not bound: {out}')
-    bits = blk[0]
+    found = {}
+    for line in out:
+        f = line.split()
+        if len(f) == 3 and f[0] == 'DEV' and f[1] in VIRTIO_IDS:
+            found[VIRTIO_IDS[f[1]]] = f[2]
+    if sorted(found) != ['blk', 'net']:
+        raise BenchError(f'{name}: virtio-blk and -net not both bound: '
+                         f'{out}')
     want = mode['access_platform']
-    if want is None:
-        ok = bits[VIRTIO_F_VERSION_1] == '0' and \
-            bits[VIRTIO_F_ACCESS_PLATFORM] == '0'
-    else:
-        ok = bits[VIRTIO_F_ACCESS_PLATFORM] == ('1' if want else '0')
-    if not ok:
-        raise BenchError(f'{name}: negotiated features {bits} are not '
-                         f'those of this mode')
+    for dev, bits in found.items():
+        if want is None:
+            ok = bits[VIRTIO_F_VERSION_1] == '0' and \
+                bits[VIRTIO_F_ACCESS_PLATFORM] == '0'
+        else:
+            ok = bits[VIRTIO_F_ACCESS_PLATFORM] == ('1' if want else '0')
+        if not ok:
+            raise BenchError(f'{name}: virtio-{dev} negotiated {bits}, '
+                             'not the features of this mode')
+        if mode['binary'] == 'ours':
+            dma = g.qmp.cmd('qom-get',
+                            path=f'/machine/peripheral/v{dev}/virtio-backend',
+                            property='dma-mode')
+            if dma != ('platform' if want else 'direct'):
+                raise BenchError(f'{name}: virtio-{dev} is in DMA mode '
+                                 f'{dma}')
 
 
 def run_guest_round(opts, name, mode, results, tmp):
@@ -344,8 +364,9 @@ def run_guest_round(opts, name, mode, results, tmp):
             '-kernel', kernel, '-initrd', initrd,
             '-append', f'console=hvc0 {mode["append"]}'.strip(),
             '-drive', f'file={disk},format=raw,if=none,id=d0',
-            '-device', 'virtio-blk-pci,drive=d0',
-            '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0']
+            '-device', 'virtio-blk-pci,drive=d0,id=vblk',
+            '-netdev', 'user,id=n0',
+            '-device', 'virtio-net-pci,netdev=n0,id=vnet']
     if 'pef' in mode:
         machine += ',confidential-guest-support=pef0'
         args += ['-object', ','.join(filter(None, ['pef-guest,id=pef0',
@@ -357,9 +378,9 @@ def run_guest_round(opts, name, mode, results, tmp):
     try:
         results.add('boot', name, 'time-to-initramfs', 's', g.boot_seconds)
         g.run('dmesg -n 1')
-        check_features(g, name, mode)
+        check_dma_mode(g, name, mode)
         if 'pef' in mode:
-            if g.run('cat /sys/devices/system/cpu/svm')[-1].strip() != '1':
+            if g.run('cat /sys/devices/system/cpu/svm') != ['1']:
                 raise BenchError(f'{name}: the guest is not secure')
         g.run(f'ip link set eth0 up && ip addr add {GUEST_IP}/24 dev eth0')
         for scenario, metric, unit, cmd in guest_workloads(opts.scale):
@@ -552,12 +573,13 @@ def goal_lines(rows):
             goal(f'{scen}: ours-default / unpatched{what}',
                  (scen, 'ours-default', unit), 0.98,
                  (scen, 'ours-10.0', unit))
+    qemu = next((r['scenario'] for r in rows
+                 if r['scenario'].startswith('qemu-')), 'qemu-blk')
     goal('gate, QEMU side (callgrind, all pages shared): bounce / '
-         'bounce-nogate', ('qemu-blk-4k', 'ours-bounce', 'Ir/req'), 0.95,
-         ('qemu-blk-4k', 'ours-direct', 'Ir/req'))
+         'bounce-nogate', (qemu, 'ours-bounce', 'Ir/req'), 0.95,
+         (qemu, 'ours-direct', 'Ir/req'))
     goal('gate, QEMU side (wall time): bounce / bounce-nogate',
-         ('qemu-blk-4k', 'ours-bounce', 'req/s'), 0.95,
-         ('qemu-blk-4k', 'ours-direct', 'req/s'))
+         (qemu, 'ours-bounce', 'req/s'), 0.95, (qemu, 'ours-direct', 'req/s'))
     for scen in ('blk-seq-read-4k', 'blk-seq-read-1m', 'net-bulk'):
         goal(f'gate, guest {scen}: secure / secure-nogate',
              (scen, 'secure', 'MB/s'), 0.95, (scen, 'ours-10.0', 'MB/s'))
@@ -581,7 +603,7 @@ def write_markdown(path, rows, opts, results, elapsed):
                    f'{fmt(r["max"])} | {r["rounds"]} | {r["baseline_mode"]} '
                    f'| {ratio} |')
     out += ['', 'Ratios are oriented so that greater than 1 is better '
-            '(for s and Ir/req: baseline / median).', '',
+            '(for s, Ir/req and CPU s/GB: baseline / median).', '',
             '## Goals', '',
             'control: the ratio of two modes with the same DMA path '
             '(ours-10.0 / unpatched; QEMU side: ours-direct / unpatched), '
@@ -739,7 +761,8 @@ def main():
             for name in opts.guest_modes[k:] + opts.guest_modes[:k]:
                 log(f'round {r}/{opts.rounds}: guest, {name}')
                 run_guest_round(opts, name, GUEST_MODES[name], results, tmp)
-            for name in opts.qtest_modes:
+            k = (r - 1) % len(opts.qtest_modes) if opts.qtest_modes else 0
+            for name in opts.qtest_modes[k:] + opts.qtest_modes[:k]:
                 log(f'round {r}/{opts.rounds}: QEMU side (qtest), {name}')
                 run_qtest_round(opts, name, QTEST_MODES[name], results)
 

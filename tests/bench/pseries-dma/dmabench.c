@@ -9,8 +9,9 @@
  *
  *   DMABENCH <workload> bytes=<n> ops=<n> ns=<n> errors=<n>
  *
- * Writes stamp every 4 KiB block with its own offset and reads check the
- * stamps, so a run that moved the wrong bytes reports errors instead of a
+ * Writes stamp the first and last 8 bytes of every 4 KiB block with its
+ * offset and a generation number, and reads check the stamps, so a run
+ * that moved the wrong bytes (or none) reports errors instead of a
  * figure.
  *
  * Copyright (c) 2026 The qemu-pseries-dma authors
@@ -37,6 +38,7 @@
 #define NET_CHUNK       (64 * 1024)
 
 static const char *workload;
+static uint64_t generation = 1;     /* GEN, the last argument */
 
 static void usage(void);
 
@@ -81,6 +83,16 @@ static uint64_t parse_size(const char *s)
     return v;
 }
 
+static size_t block_size(const char *s)
+{
+    uint64_t bs = parse_size(s);
+
+    if (!bs || bs % STAMP_BLOCK || bs > (1 << 30)) {
+        usage();
+    }
+    return bs;
+}
+
 static void *alloc_buf(size_t len)
 {
     void *buf;
@@ -93,14 +105,21 @@ static void *alloc_buf(size_t len)
     return buf;
 }
 
+/* Never 0, and different for each offset and generation */
+static uint64_t stamp_of(uint64_t off)
+{
+    return off ^ (generation << 48) ^ 0x5a5a000000000000ULL;
+}
+
 static void stamp(uint8_t *buf, size_t len, uint64_t off)
 {
     size_t i;
 
     for (i = 0; i < len; i += STAMP_BLOCK) {
-        uint64_t v = off + i;
+        uint64_t head = stamp_of(off + i), tail = ~head;
 
-        memcpy(buf + i, &v, sizeof(v));
+        memcpy(buf + i, &head, sizeof(head));
+        memcpy(buf + i + STAMP_BLOCK - sizeof(tail), &tail, sizeof(tail));
     }
 }
 
@@ -110,10 +129,11 @@ static uint64_t check(const uint8_t *buf, size_t len, uint64_t off)
     size_t i;
 
     for (i = 0; i < len; i += STAMP_BLOCK) {
-        uint64_t v;
+        uint64_t head, tail;
 
-        memcpy(&v, buf + i, sizeof(v));
-        bad += v != off + i;
+        memcpy(&head, buf + i, sizeof(head));
+        memcpy(&tail, buf + i + STAMP_BLOCK - sizeof(tail), sizeof(tail));
+        bad += head != stamp_of(off + i) || tail != ~head;
     }
     return bad;
 }
@@ -256,11 +276,12 @@ static int net_send(const char *ip, int port, uint64_t total)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: dmabench seq-read|seq-write DEV BS TOTAL [SPAN]\n"
-            "       dmabench rand-read DEV BS SPAN COUNT\n"
+            "usage: dmabench seq-read|seq-write DEV BS TOTAL SPAN GEN\n"
+            "       dmabench rand-read DEV BS SPAN COUNT GEN\n"
             "       dmabench net-send IP PORT TOTAL\n"
             "sizes take k, m and g suffixes; DEV is read and written with "
-            "O_DIRECT\n");
+            "O_DIRECT in blocks of BS (a multiple of 4 KiB), each stamped "
+            "with GEN; reads expect the GEN of the last write\n");
     exit(2);
 }
 
@@ -271,18 +292,19 @@ int main(int argc, char **argv)
     }
     workload = argv[1];
     if (!strcmp(workload, "seq-read") || !strcmp(workload, "seq-write")) {
-        if (argc != 5 && argc != 6) {
+        if (argc != 7) {
             usage();
         }
-        return blk_seq(argv[2], parse_size(argv[3]), parse_size(argv[4]),
-                       parse_size(argv[argc == 6 ? 5 : 4]),
-                       !strcmp(workload, "seq-write"));
+        generation = parse_size(argv[6]);
+        return blk_seq(argv[2], block_size(argv[3]), parse_size(argv[4]),
+                       parse_size(argv[5]), !strcmp(workload, "seq-write"));
     }
     if (!strcmp(workload, "rand-read")) {
-        if (argc != 6) {
+        if (argc != 7) {
             usage();
         }
-        return blk_rand(argv[2], parse_size(argv[3]), parse_size(argv[4]),
+        generation = parse_size(argv[6]);
+        return blk_rand(argv[2], block_size(argv[3]), parse_size(argv[4]),
                         parse_size(argv[5]));
     }
     if (!strcmp(workload, "net-send")) {
