@@ -511,9 +511,8 @@ int spapr_uv_init(SpaprMachineState *spapr, const SpaprUvConfig *cfg,
     }
 
     uv = g_new0(SpaprUltravisor, 1);
+    uv->cfg = *cfg;
     uv->page_shift = ctz64(page_size);
-    uv->stop_on_violation = cfg->stop_on_violation;
-    uv->gate_enabled = cfg->gate;
     if (!cfg->gate) {
         warn_report("pef-guest: x-gate=off: the hypervisor side of QEMU can "
                     "read and write a secure guest's private memory (a "

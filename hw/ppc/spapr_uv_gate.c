@@ -77,7 +77,7 @@ static void spapr_uv_gate_deny(SpaprUltravisor *uv, hwaddr gpa,
                       "refused so far)\n", is_write ? "write" : "read",
                       size, gpa, d->who, n, is_write ? "writes" : "reads");
     }
-    if (uv->stop_on_violation && runstate_is_running()) {
+    if (uv->cfg.stop_on_violation && runstate_is_running()) {
         qemu_system_vmstop_request_prepare();
         qemu_system_vmstop_request(RUN_STATE_PAUSED);
     }
@@ -123,7 +123,7 @@ void spapr_uv_gate_changed(SpaprUltravisor *uv, uint64_t first_page,
 
     trace_spapr_uv_gate_changed(first_page << uv->page_shift,
                                 npages << uv->page_shift, shared);
-    if (shared || !uv->gate_enabled) {
+    if (shared || !uv->cfg.gate) {
         return;     /* nothing cached needs to go, or no gate to ask */
     }
     for (i = first_page; i < first_page + npages; i++) {
@@ -178,7 +178,7 @@ void spapr_uv_gate_init(SpaprUltravisor *uv, MemoryRegion *ram)
  */
 void spapr_uv_gate_map_ram(SpaprUltravisor *uv, MemoryRegion *sysmem)
 {
-    if (uv->gate_enabled) {
+    if (uv->cfg.gate) {
         memory_region_add_subregion(sysmem, 0, MEMORY_REGION(&uv->gate));
     } else {
         memory_region_init_alias(&uv->ram_ungated, NULL, "spapr-uv-ungated",

@@ -305,6 +305,37 @@ static void test_stop_on_violation(void)
     qtest_quit(qts);
 }
 
+/*
+ * pef-guest,x-gate=off, the debug setting make bench measures the gate
+ * with: the hypervisor side then does read a private page, nothing is
+ * counted, and the setting cannot change under a running machine.
+ */
+static void test_x_gate_off(void)
+{
+    QTestState *qts = qtest_init(
+        "-machine pseries,confidential-guest-support=pef0 "
+        "-object pef-guest,id=pef0,x-gate=off -m 512M");
+    uint64_t gpa = 0x100 * PAGE_SIZE, args[] = { 8, gpa }, rets[9];
+    QDict *rsp;
+
+    qtest_writeq(qts, gpa, 0x5ec7e75ec7e75ec7ULL);
+    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
+    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==, FDT_ADDR);
+    g_assert_cmpint(pef_stat(qts, "secure"), ==, 1);
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, rets),
+                    ==, H_SUCCESS);
+    g_assert_cmphex(rets[0], ==, 0x5ec7e75ec7e75ec7ULL);
+    g_assert_cmpint(pef_stat(qts, "denied-reads"), ==, 0);
+
+    rsp = qtest_qmp(qts, "{ 'execute': 'qom-set', 'arguments': { 'path': "
+                    "'/objects/pef0', 'property': 'x-gate', 'value': true } }");
+    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(rsp, "error"),
+                                          "desc"),
+                            "cannot change once the machine uses it"));
+    qobject_unref(rsp);
+    qtest_quit(qts);
+}
+
 #define KVMPPC_H_RTAS               0xf000
 #define RTAS_GET_TIME_OF_DAY        0x2001
 #define RTAS_IBM_GET_SYSTEM_PARAMETER 0x2008
@@ -779,6 +810,7 @@ int main(int argc, char **argv)
     qtest_add_func("spapr-uv/h-random", test_h_random);
     qtest_add_func("spapr-uv/rtas-bounce", test_rtas_bounce);
     qtest_add_func("spapr-uv/stop-on-violation", test_stop_on_violation);
+    qtest_add_func("spapr-uv/x-gate-off", test_x_gate_off);
     qtest_add_func("spapr-uv/rtas-bounce-exact", test_rtas_bounce_exact);
     qtest_add_func("spapr-uv/nvram-zero-length", test_nvram_zero_length);
     qtest_add_func("spapr-uv/reset", test_reset);

@@ -1042,6 +1042,11 @@ static void test_refused_configs(void)
                   "serial=x -device megasas-gen2",
                   "megasas-gen2 cannot be used with the emulated "
                   "Ultravisor");
+    /* Nothing is refused without the gate, so nothing could stop the VM */
+    check_refused("pseries,confidential-guest-support=pef1 "
+                  "-object pef-guest,id=pef1,x-gate=off,stop-on-violation=on",
+                  "serial=x",
+                  "pef-guest: stop-on-violation needs the gate (x-gate=on)");
     /* Older machine types, which QEMU 10.0 started so, only warn */
     check_startup("pseries-10.0,confidential-guest-support=pef0",
                   "iommu_platform=off", 0,

@@ -69,10 +69,8 @@ typedef struct SpaprUvConfig {
 } SpaprUvConfig;
 
 typedef struct SpaprUltravisor {
-    /* configuration (pef-guest properties) */
-    uint32_t page_shift;
-    bool stop_on_violation;
-    bool gate_enabled;
+    SpaprUvConfig cfg;
+    uint32_t page_shift;        /* of cfg.page_size */
 
     /* secure state: set by UV_ESM, cleared by machine reset */
     bool secure;
