@@ -19,6 +19,7 @@
  */
 
 #include "qemu/osdep.h"
+#include <libfdt.h>
 #include "qemu/bitmap.h"
 #include "qemu/bitops.h"
 #include "qemu/cutils.h"
@@ -32,6 +33,7 @@
 #include "migration/vmstate.h"
 #include "block/block-global-state.h"
 #include "hw/boards.h"
+#include "hw/ppc/fdt.h"
 #include "hw/ppc/spapr.h"
 #include "hw/ppc/spapr_uv.h"
 #include "cpu.h"
@@ -45,6 +47,10 @@ bool spapr_uv_page_shared(SpaprUltravisor *uv, hwaddr gpa)
     uint64_t page = gpa >> uv->page_shift;
 
     if (!qatomic_read(&uv->secure)) {
+        return true;
+    }
+    /* The Ultravisor's own pages (unsigned: below them wraps round) */
+    if (gpa - uv->bounce_base < uv->bounce_size) {
         return true;
     }
     return page < uv->nr_pages && test_bit(page, uv->shared);
@@ -136,7 +142,12 @@ static target_ulong spapr_uv_esm(SpaprUltravisor *uv, PowerPCCPU *cpu)
         return U_BUSY;
     }
 
-    /* From now on all of RAM is private until the guest shares it */
+    /*
+     * From now on all of RAM is private until the guest shares it, except
+     * the Ultravisor's own pages, which start out empty whatever firmware
+     * left there
+     */
+    spapr_uv_scrub(uv, uv->bounce_base, uv->bounce_size);
     bitmap_zero(uv->shared, uv->nr_pages);
     qatomic_set(&uv->secure, true);
     spapr_uv_gate_changed(uv, 0, uv->nr_pages, false);
@@ -344,7 +355,12 @@ PefInfo *spapr_uv_info(SpaprUltravisor *uv)
     unsigned i, nr_ranges = 0;
 
     info->secure = qatomic_read(&uv->secure);
+    info->debug = uv->cfg.debug;
     info->page_size = page_size;
+    info->reserved = g_new0(PefSharedRange, 1);
+    info->reserved->start = uv->bounce_base;
+    info->reserved->size = uv->bounce_size;
+    info->bitmap_size = BITS_TO_LONGS(uv->nr_pages) * sizeof(unsigned long);
     info->shared_pages = spapr_uv_nr_shared(uv);
     info->denied_reads = qatomic_read(&uv->denied_reads);
     info->denied_writes = qatomic_read(&uv->denied_writes);
@@ -385,6 +401,76 @@ PefInfo *spapr_uv_info(SpaprUltravisor *uv)
     return info;
 }
 
+/*
+ * Debug readers that copy guest memory out (dump-guest-memory): may they
+ * show the @len bytes at @gpa?  Not if any of it is private, unless
+ * pef-guest's debug=on.
+ */
+bool spapr_uv_debug_hidden(SpaprUltravisor *uv, hwaddr gpa, hwaddr len)
+{
+    hwaddr mask = (1ULL << uv->page_shift) - 1;
+    hwaddr addr;
+
+    if (uv->cfg.debug || !len) {
+        return false;
+    }
+    for (addr = gpa & ~mask; addr < gpa + len; addr += mask + 1) {
+        if (!spapr_uv_page_shared(uv, addr)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* What a dump of the guest hides, for the dump's notes */
+char *spapr_uv_dump_note(SpaprUltravisor *uv)
+{
+    uint64_t shared = spapr_uv_nr_shared(uv);
+
+    if (!qatomic_read(&uv->secure)) {
+        return g_strdup("pef-guest: not a secure guest (yet): all memory "
+                        "is shown");
+    }
+    if (uv->cfg.debug) {
+        return g_strdup_printf("pef-guest: secure guest, debug=on: private "
+                               "memory is shown (%" PRIu64 " of %d pages "
+                               "of %" PRIu64 " bytes shared)", shared,
+                               uv->nr_pages, (uint64_t)1 << uv->page_shift);
+    }
+    return g_strdup_printf("pef-guest: secure guest, debug=off: private "
+                           "memory is written as zeros (%" PRIu64 " of %d "
+                           "pages of %" PRIu64 " bytes private)",
+                           uv->nr_pages - shared, uv->nr_pages,
+                           (uint64_t)1 << uv->page_shift);
+}
+
+/*
+ * Tell the guest which RAM the Ultravisor keeps for itself, in a
+ * /reserved-memory node (Documentation/devicetree/bindings/
+ * reserved-memory): the firmware passes it on, and Linux keeps the
+ * range out of its allocator from the start.
+ */
+void spapr_uv_dt_reserved(SpaprUltravisor *uv, void *fdt)
+{
+    g_autofree char *name = g_strdup_printf("ibm,uv-rtas-bounce@%" PRIx64,
+                                            uv->bounce_base);
+    uint64_t reg[] = {
+        cpu_to_be64(uv->bounce_base), cpu_to_be64(uv->bounce_size)
+    };
+    int parent, node;
+
+    parent = fdt_subnode_offset(fdt, 0, "reserved-memory");
+    if (parent < 0) {
+        _FDT(parent = fdt_add_subnode(fdt, 0, "reserved-memory"));
+        _FDT(fdt_setprop_cell(fdt, parent, "#address-cells", 2));
+        _FDT(fdt_setprop_cell(fdt, parent, "#size-cells", 2));
+        _FDT(fdt_setprop(fdt, parent, "ranges", NULL, 0));
+    }
+    _FDT(node = fdt_add_subnode(fdt, parent, name));
+    _FDT(fdt_setprop(fdt, node, "reg", reg, sizeof(reg)));
+    _FDT(fdt_setprop(fdt, node, "no-map", NULL, 0));
+}
+
 static SpaprUltravisor *spapr_uv_find(Error **errp)
 {
     SpaprMachineState *spapr = (SpaprMachineState *)
@@ -420,7 +506,13 @@ void hmp_info_pef(Monitor *mon, const QDict *qdict)
     }
     info = spapr_uv_info(uv);
     monitor_printf(mon, "secure: %s\n", info->secure ? "yes" : "no");
+    monitor_printf(mon, "debug: %s\n", info->debug ? "on" : "off");
     monitor_printf(mon, "page size: %" PRIu64 "\n", info->page_size);
+    monitor_printf(mon, "reserved: 0x%016" PRIx64 "-0x%016" PRIx64 "\n",
+                   info->reserved->start,
+                   info->reserved->start + info->reserved->size - 1);
+    monitor_printf(mon, "bitmap size: %" PRIu64 " bytes\n",
+                   info->bitmap_size);
     monitor_printf(mon, "shared pages: %" PRIu64 "\n", info->shared_pages);
     for (range = info->shared; range; range = range->next) {
         monitor_printf(mon, "  0x%016" PRIx64 "-0x%016" PRIx64 "\n",
@@ -475,6 +567,7 @@ int spapr_uv_init(SpaprMachineState *spapr, const SpaprUvConfig *cfg,
 {
     MachineState *ms = MACHINE(spapr);
     uint64_t page_size = cfg->page_size;
+    uint64_t bounce_size, bounce_top;
     SpaprUltravisor *uv;
 
     if (!is_power_of_2(page_size) || page_size < 4 * KiB ||
@@ -492,10 +585,12 @@ int spapr_uv_init(SpaprMachineState *spapr, const SpaprUvConfig *cfg,
         error_setg(errp, "pef-guest: too many pages; use a larger page-size");
         return -1;
     }
-    if (ms->ram_size > SPAPR_UV_BOUNCE_BASE) {
-        error_setg(errp, "pef-guest: with the emulated Ultravisor, RAM must "
-                   "end below 0x%" PRIx64 " (its RTAS bounce pages)",
-                   (uint64_t)SPAPR_UV_BOUNCE_BASE);
+    bounce_size = MAX(SPAPR_UV_BOUNCE_SIZE, page_size);
+    bounce_top = MIN(ms->ram_size, SPAPR_UV_BOUNCE_TOP);
+    if (bounce_top < SPAPR_UV_BOUNCE_GAP + 2 * bounce_size) {
+        error_setg(errp, "pef-guest: RAM too small for the Ultravisor's "
+                   "pages (%" PRIu64 " bytes below 4 GiB, clear of the "
+                   "last 2 MiB)", bounce_size);
         return -1;
     }
     if (ms->maxram_size > ms->ram_size) {
@@ -521,6 +616,9 @@ int spapr_uv_init(SpaprMachineState *spapr, const SpaprUvConfig *cfg,
     }
     uv->nr_pages = ms->ram_size >> uv->page_shift;
     uv->shared = bitmap_new(uv->nr_pages);
+    uv->bounce_size = bounce_size;
+    uv->bounce_base = QEMU_ALIGN_DOWN(bounce_top - SPAPR_UV_BOUNCE_GAP,
+                                      bounce_size);
     spapr_uv_hold_init(uv);
     spapr_uv_gate_init(uv, ms->ram);
     vmstate_register(NULL, 0, &vmstate_spapr_uv, uv);

@@ -21,29 +21,80 @@
 #include "qemu/cutils.h"
 #include "qemu/module.h"
 #include "qemu/units.h"
-#include "qapi/error.h"
 #include "exec/address-spaces.h"
 #include "hw/core/cpu.h"
 #include "system/runstate.h"
 #include "hw/ppc/spapr_uv.h"
 #include "trace.h"
 
+/* Which accesses the gate tells apart */
+enum {
+    SPAPR_UV_GATE_IDX_ACCESS,   /* devices, hcalls, RTAS: the hypervisor */
+    SPAPR_UV_GATE_IDX_DEBUG,    /* MemTxAttrs.debug: dumps, monitor, gdb */
+    SPAPR_UV_GATE_NUM_IDX,
+};
+
+static IOMMUTLBEntry spapr_uv_gate_entry(SpaprUltravisor *uv, hwaddr addr,
+                                         AddressSpace *target)
+{
+    hwaddr mask = (1ULL << uv->page_shift) - 1;
+
+    return (IOMMUTLBEntry) {
+        .target_as = target,
+        .iova = addr & ~mask,
+        .translated_addr = addr & ~mask,
+        .addr_mask = mask,
+        .perm = IOMMU_RW,
+    };
+}
+
+/* A private page, to a debug reader: only with pef-guest's debug=on */
+static AddressSpace *spapr_uv_gate_debug_target(SpaprUltravisor *uv)
+{
+    return uv->cfg.debug ? &uv->ram_as : &uv->hidden_as;
+}
+
+/* The hypervisor's view, in place of RAM in the system memory map */
 static IOMMUTLBEntry spapr_uv_gate_translate(IOMMUMemoryRegion *iommu,
                                              hwaddr addr,
                                              IOMMUAccessFlags flag,
                                              int iommu_idx)
 {
     SpaprUltravisor *uv = container_of(iommu, SpaprUltravisor, gate);
-    hwaddr mask = (1ULL << uv->page_shift) - 1;
-    bool pass = spapr_uv_page_shared(uv, addr);
+    AddressSpace *target = &uv->ram_as;
 
-    return (IOMMUTLBEntry) {
-        .target_as = pass ? &uv->ram_as : &uv->denied_as,
-        .iova = addr & ~mask,
-        .translated_addr = addr & ~mask,
-        .addr_mask = mask,
-        .perm = IOMMU_RW,
-    };
+    if (!spapr_uv_page_shared(uv, addr)) {
+        target = iommu_idx == SPAPR_UV_GATE_IDX_DEBUG ?
+                 spapr_uv_gate_debug_target(uv) : &uv->denied_as;
+    }
+    return spapr_uv_gate_entry(uv, addr, target);
+}
+
+/* The vCPUs' view: their own accesses always reach RAM */
+static IOMMUTLBEntry spapr_uv_cpu_gate_translate(IOMMUMemoryRegion *iommu,
+                                                 hwaddr addr,
+                                                 IOMMUAccessFlags flag,
+                                                 int iommu_idx)
+{
+    SpaprUltravisor *uv = container_of(iommu, SpaprUltravisor, cpu_gate);
+    AddressSpace *target = &uv->ram_as;
+
+    if (iommu_idx == SPAPR_UV_GATE_IDX_DEBUG &&
+        !spapr_uv_page_shared(uv, addr)) {
+        target = spapr_uv_gate_debug_target(uv);
+    }
+    return spapr_uv_gate_entry(uv, addr, target);
+}
+
+static int spapr_uv_gate_attrs_to_index(IOMMUMemoryRegion *iommu,
+                                        MemTxAttrs attrs)
+{
+    return attrs.debug ? SPAPR_UV_GATE_IDX_DEBUG : SPAPR_UV_GATE_IDX_ACCESS;
+}
+
+static int spapr_uv_gate_num_indexes(IOMMUMemoryRegion *iommu)
+{
+    return SPAPR_UV_GATE_NUM_IDX;
 }
 
 static void spapr_uv_gate_deny(SpaprUltravisor *uv, hwaddr gpa,
@@ -114,6 +165,42 @@ static const MemoryRegionOps spapr_uv_denied_ops = {
     },
 };
 
+/*
+ * A debug reader (MemTxAttrs.debug) and a private page without
+ * pef-guest,debug=on: reads see zeros, writes go nowhere, and the reader
+ * is told.  Not a violation: the guest's privacy held.
+ */
+static MemTxResult spapr_uv_hidden_read(void *opaque, hwaddr addr,
+                                        uint64_t *data, unsigned size,
+                                        MemTxAttrs attrs)
+{
+    trace_spapr_uv_debug_hidden(addr, size, "read");
+    *data = 0;
+    return MEMTX_ACCESS_ERROR;
+}
+
+static MemTxResult spapr_uv_hidden_write(void *opaque, hwaddr addr,
+                                         uint64_t data, unsigned size,
+                                         MemTxAttrs attrs)
+{
+    trace_spapr_uv_debug_hidden(addr, size, "write");
+    return MEMTX_ACCESS_ERROR;
+}
+
+static const MemoryRegionOps spapr_uv_hidden_ops = {
+    .read_with_attrs = spapr_uv_hidden_read,
+    .write_with_attrs = spapr_uv_hidden_write,
+    .endianness = DEVICE_NATIVE_ENDIAN,
+    .valid = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+    .impl = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+};
+
 /* Tell cached translations (vhost, ...) that pages changed hands */
 void spapr_uv_gate_changed(SpaprUltravisor *uv, uint64_t first_page,
                            uint64_t npages, bool shared)
@@ -155,18 +242,24 @@ void spapr_uv_gate_init(SpaprUltravisor *uv, MemoryRegion *ram)
                           "spapr-uv-denied", UINT64_MAX);
     address_space_init(&uv->denied_as, &uv->denied, "spapr-uv-denied");
 
-    memory_region_init_ram_nomigrate(&uv->bounce, NULL, "spapr-uv-bounce",
-                                     SPAPR_UV_BOUNCE_SIZE, &error_fatal);
+    memory_region_init_io(&uv->hidden, NULL, &spapr_uv_hidden_ops, uv,
+                          "spapr-uv-hidden", UINT64_MAX);
+    address_space_init(&uv->hidden_as, &uv->hidden, "spapr-uv-hidden");
 
     memory_region_init_iommu(&uv->gate, sizeof(uv->gate),
                              TYPE_SPAPR_UV_GATE_MEMORY_REGION, NULL,
                              "spapr-uv-gate", size);
 
-    /* The vCPUs see RAM directly, and everything else as the system does */
+    /*
+     * The vCPUs see RAM (and debug readers of their view see it as through
+     * the gate), and everything else as the system does
+     */
     memory_region_init(&uv->cpu_root, NULL, "spapr-cpu-memory", UINT64_MAX);
-    memory_region_init_alias(&uv->cpu_ram, NULL, "spapr-cpu-ram", ram, 0,
-                             size);
-    memory_region_add_subregion_overlap(&uv->cpu_root, 0, &uv->cpu_ram, 1);
+    memory_region_init_iommu(&uv->cpu_gate, sizeof(uv->cpu_gate),
+                             TYPE_SPAPR_UV_CPU_GATE_MEMORY_REGION, NULL,
+                             "spapr-uv-cpu-gate", size);
+    memory_region_add_subregion_overlap(&uv->cpu_root, 0,
+                                        MEMORY_REGION(&uv->cpu_gate), 1);
     memory_region_init_alias(&uv->cpu_sysmem, NULL, "spapr-cpu-system",
                              get_system_memory(), 0, UINT64_MAX);
     memory_region_add_subregion_overlap(&uv->cpu_root, 0, &uv->cpu_sysmem, 0);
@@ -185,7 +278,6 @@ void spapr_uv_gate_map_ram(SpaprUltravisor *uv, MemoryRegion *sysmem)
                                  uv->ram, 0, memory_region_size(uv->ram));
         memory_region_add_subregion(sysmem, 0, &uv->ram_ungated);
     }
-    memory_region_add_subregion(sysmem, SPAPR_UV_BOUNCE_BASE, &uv->bounce);
 }
 
 static void spapr_uv_gate_class_init(ObjectClass *klass, void *data)
@@ -193,17 +285,29 @@ static void spapr_uv_gate_class_init(ObjectClass *klass, void *data)
     IOMMUMemoryRegionClass *imrc = IOMMU_MEMORY_REGION_CLASS(klass);
 
     imrc->translate = spapr_uv_gate_translate;
+    imrc->attrs_to_index = spapr_uv_gate_attrs_to_index;
+    imrc->num_indexes = spapr_uv_gate_num_indexes;
 }
 
-static const TypeInfo spapr_uv_gate_info = {
-    .parent = TYPE_IOMMU_MEMORY_REGION,
-    .name = TYPE_SPAPR_UV_GATE_MEMORY_REGION,
-    .class_init = spapr_uv_gate_class_init,
+static void spapr_uv_cpu_gate_class_init(ObjectClass *klass, void *data)
+{
+    IOMMUMemoryRegionClass *imrc = IOMMU_MEMORY_REGION_CLASS(klass);
+
+    imrc->translate = spapr_uv_cpu_gate_translate;
+    imrc->attrs_to_index = spapr_uv_gate_attrs_to_index;
+    imrc->num_indexes = spapr_uv_gate_num_indexes;
+}
+
+static const TypeInfo spapr_uv_gate_types[] = {
+    {
+        .parent = TYPE_IOMMU_MEMORY_REGION,
+        .name = TYPE_SPAPR_UV_GATE_MEMORY_REGION,
+        .class_init = spapr_uv_gate_class_init,
+    }, {
+        .parent = TYPE_IOMMU_MEMORY_REGION,
+        .name = TYPE_SPAPR_UV_CPU_GATE_MEMORY_REGION,
+        .class_init = spapr_uv_cpu_gate_class_init,
+    },
 };
 
-static void spapr_uv_gate_register_types(void)
-{
-    type_register_static(&spapr_uv_gate_info);
-}
-
-type_init(spapr_uv_gate_register_types)
+DEFINE_TYPES(spapr_uv_gate_types)

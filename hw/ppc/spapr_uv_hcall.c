@@ -27,6 +27,7 @@
 #define SPAPR_UV_BOUNCE_ARGS    0               /* struct rtas_args */
 #define SPAPR_UV_BOUNCE_BUF     (4 * KiB)
 #define SPAPR_UV_BOUNCE_BUFLEN  (4 * KiB)
+#define SPAPR_UV_BOUNCE_USED    (SPAPR_UV_BOUNCE_BUF + SPAPR_UV_BOUNCE_BUFLEN)
 
 /* struct rtas_args: token, nargs, nret, then nargs + nret words */
 #define RTAS_ARGS_HDR           12
@@ -185,7 +186,7 @@ static bool spapr_uv_rtas_bounce_in(SpaprUltravisor *uv,
                 return false;
             }
             /* RTAS addresses are 32-bit: the bounce page is below 4 GiB */
-            call->args[buf->addr_arg] = SPAPR_UV_BOUNCE_BASE +
+            call->args[buf->addr_arg] = uv->bounce_base +
                                         SPAPR_UV_BOUNCE_BUF;
         }
     }
@@ -250,6 +251,14 @@ static void spapr_uv_rtas_copy_out(SpaprUltravisor *uv,
     }
 }
 
+/* The Ultravisor's pages in RAM, from or to its copy of what is used */
+static void spapr_uv_bounce_rw(SpaprUltravisor *uv, uint8_t *bounce,
+                               bool to_ram)
+{
+    address_space_rw(&uv->ram_as, uv->bounce_base, MEMTXATTRS_UNSPECIFIED,
+                     bounce, SPAPR_UV_BOUNCE_USED, to_ram);
+}
+
 /*
  * H_RTAS from a secure guest: copy the argument block (and a buffer) to
  * the Ultravisor's shared bounce page, make the call, copy results back,
@@ -259,9 +268,9 @@ static void spapr_uv_rtas_copy_out(SpaprUltravisor *uv,
 static target_ulong spapr_uv_reflect_rtas(SpaprUltravisor *uv,
                                           PowerPCCPU *cpu, target_ulong *args)
 {
-    uint8_t *bounce = memory_region_get_ram_ptr(&uv->bounce);
+    g_autofree uint8_t *bounce = g_malloc0(SPAPR_UV_BOUNCE_USED);
     SpaprUvRtasCall call = { .args_gpa = args[0] };
-    target_ulong bounce_args[9] = { SPAPR_UV_BOUNCE_BASE };
+    target_ulong bounce_args[9] = { uv->bounce_base };
     uint32_t hdr[3];
     target_ulong ret = H_PARAMETER;
     int i;
@@ -300,10 +309,14 @@ static target_ulong spapr_uv_reflect_rtas(SpaprUltravisor *uv,
     if (spapr_uv_rtas_bounce_in(uv, &call, bounce)) {
         trace_spapr_uv_rtas(call.token, call.nargs, call.nret,
                             call.buf ? call.buf_max : 0);
+        spapr_uv_bounce_rw(uv, bounce, true);
         ret = spapr_hypercall(cpu, KVMPPC_H_RTAS, bounce_args);
+        spapr_uv_bounce_rw(uv, bounce, false);
         spapr_uv_rtas_copy_out(uv, &call, bounce);
     }
-    memset(bounce, 0, SPAPR_UV_BOUNCE_SIZE);
+    /* Nothing of the call stays where the hypervisor can read it */
+    memset(bounce, 0, SPAPR_UV_BOUNCE_USED);
+    spapr_uv_bounce_rw(uv, bounce, true);
     return ret;
 }
 

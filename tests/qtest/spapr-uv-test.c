@@ -69,8 +69,8 @@ static int64_t pef_stat(QTestState *qts, const char *name)
 {
     QDict *rsp = pef_props(qts);
     QDict *uv = qdict_get_qdict(rsp, "return");
-    int64_t val = !strcmp(name, "secure") ? qdict_get_bool(uv, name) :
-                  qdict_get_int(uv, name);
+    int64_t val = !strcmp(name, "secure") || !strcmp(name, "debug") ?
+                  qdict_get_bool(uv, name) : qdict_get_int(uv, name);
 
     qobject_unref(rsp);
     return val;
@@ -117,9 +117,13 @@ static void check_info_pef(QTestState *qts, uint64_t start, uint64_t size,
     g_assert_nonnull(strstr(out, denial));
 }
 
-static QTestState *secure_guest_with(const char *extra_args)
+/* A secure guest on a pseries machine with @pef_opts for pef-guest */
+static QTestState *secure_guest_pef(const char *pef_opts,
+                                    const char *extra_args)
 {
-    QTestState *qts = qtest_initf("%s %s", pef_args, extra_args);
+    QTestState *qts = qtest_initf("-machine pseries,confidential-guest-"
+                                  "support=pef0 -object pef-guest,id=pef0%s "
+                                  "-m 512M %s", pef_opts, extra_args);
     uint64_t rets[9];
 
     qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
@@ -128,6 +132,11 @@ static QTestState *secure_guest_with(const char *extra_args)
     g_assert_cmphex(rets[1], ==, 0);           /* r5 */
     g_assert_cmpint(pef_stat(qts, "secure"), ==, 1);
     return qts;
+}
+
+static QTestState *secure_guest_with(const char *extra_args)
+{
+    return secure_guest_pef("", extra_args);
 }
 
 static QTestState *secure_guest(void)
@@ -345,9 +354,20 @@ static void test_x_gate_off(void)
 #define RTAS_NVRAM_STORE            0x2013
 #define RTAS_SYSPARM_SPLPAR_CHARACTERISTICS 20
 
-/* The emulated Ultravisor's RTAS bounce page */
-#define BOUNCE_BASE                 (4 * GiB - BOUNCE_SIZE)
 #define BOUNCE_SIZE                 (64 * KiB)
+
+/* The emulated Ultravisor's RTAS bounce pages, as query-pef reports them */
+static uint64_t bounce_base(QTestState *qts)
+{
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-pef' }");
+    QDict *reserved = qdict_get_qdict(qdict_get_qdict(rsp, "return"),
+                                      "reserved");
+    uint64_t base = qdict_get_int(reserved, "start");
+
+    g_assert_cmpint(qdict_get_int(reserved, "size"), ==, BOUNCE_SIZE);
+    qobject_unref(rsp);
+    return base;
+}
 
 /* A struct rtas_args in guest memory: token, nargs, nret, args, rets */
 static void rtas_args(QTestState *qts, uint64_t gpa, uint32_t token,
@@ -420,7 +440,7 @@ static void assert_bounce_clear(QTestState *qts)
     g_autofree uint8_t *page = g_malloc(BOUNCE_SIZE);
     g_autofree uint8_t *zero = g_malloc0(BOUNCE_SIZE);
 
-    qtest_memread(qts, BOUNCE_BASE, page, BOUNCE_SIZE);
+    qtest_memread(qts, bounce_base(qts), page, BOUNCE_SIZE);
     g_assert_cmpmem(page, BOUNCE_SIZE, zero, BOUNCE_SIZE);
 }
 
@@ -797,6 +817,258 @@ static void test_savevm_loadvm(void)
     unlink(img);
 }
 
+/* Whether the string @str is somewhere in the binary @blob */
+static bool blob_has(const gchar *blob, gsize len, const char *str)
+{
+    return memmem(blob, len, str, strlen(str)) != NULL;
+}
+
+/*
+ * The Ultravisor keeps its RTAS pages in guest RAM below 4 GiB, for any
+ * RAM size, and says so in the device tree's /reserved-memory; the gate
+ * works above 4 GiB as below.
+ */
+static void check_ram_size(const char *mem, uint64_t ram_size)
+{
+    QTestState *qts = qtest_initf("-machine pseries,confidential-guest-"
+                                  "support=pef0 -object pef-guest,id=pef0 "
+                                  "-m %s", mem);
+    g_autofree char *dtb = g_strdup_printf("%s/spapr-uv-dtb-XXXXXX",
+                                           g_get_tmp_dir());
+    g_autofree char *node = NULL;
+    g_autofree gchar *blob = NULL;
+    g_autofree char *out = NULL;
+    uint64_t top = ram_size - PAGE_SIZE, base, rets[9];
+    uint64_t args[] = { 8, top };
+    gsize len;
+    int fd = g_mkstemp(dtb);
+
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    base = bounce_base(qts);
+    /* Above prom_init's allocations, below the device tree's last MiB */
+    g_assert_cmphex(base, >=, 768 * MiB);
+    g_assert_cmphex(base + BOUNCE_SIZE, <=, MIN(ram_size, 4 * GiB) - MiB);
+    g_assert_cmphex(base % BOUNCE_SIZE, ==, 0);
+    out = qtest_hmp(qts, "dumpdtb %s", dtb);
+    g_assert_true(g_file_get_contents(dtb, &blob, &len, NULL));
+    unlink(dtb);
+    node = g_strdup_printf("ibm,uv-rtas-bounce@%" PRIx64, base);
+    g_assert_true(blob_has(blob, len, "reserved-memory"));
+    g_assert_true(blob_has(blob, len, node));
+
+    /* The last page of RAM: private after UV_ESM, then shared */
+    qtest_writeq(qts, top, 0x5ec7e75ec7e75ec7ULL);
+    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
+    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==, FDT_ADDR);
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, rets),
+                    ==, H_SUCCESS);
+    g_assert_cmphex(rets[0], ==, 0);
+    g_assert_cmpint(pef_stat(qts, "denied-reads"), ==, 1);
+    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, top / PAGE_SIZE, 1, NULL), ==,
+                    U_SUCCESS);
+    qtest_writeq(qts, top, 0x5ec7e75ec7e75ec7ULL);
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, rets),
+                    ==, H_SUCCESS);
+    g_assert_cmphex(rets[0], ==, 0x5ec7e75ec7e75ec7ULL);
+    /* One bit per 64 KiB page */
+    g_assert_cmpint(pef_stat(qts, "bitmap-size"), ==, ram_size / PAGE_SIZE / 8);
+    qtest_quit(qts);
+}
+
+static void test_ram_1g(void)
+{
+    check_ram_size("1G", 1 * GiB);
+}
+
+static void test_ram_6g(void)
+{
+    check_ram_size("6G", 6 * GiB);
+}
+
+static void test_ram_16g(void)
+{
+    check_ram_size("16G", 16 * GiB);
+}
+
+/*
+ * dump-guest-memory of a secure guest: a private page full of random
+ * bytes (incompressible, so kdump stores it as it is) must not be in the
+ * dump unless pef-guest,debug=on; a shared page always is; the dump's
+ * notes say which.
+ */
+#define DUMP_PRIVATE_GPA    (0x100 * PAGE_SIZE)
+#define DUMP_SHARED_GPA     (0x180 * PAGE_SIZE)
+
+static void fill_random(uint8_t *buf, size_t len, guint32 seed)
+{
+    g_autoptr(GRand) rand = g_rand_new_with_seed(seed);
+    size_t i;
+
+    for (i = 0; i < len; i += 4) {
+        stl_le_p(buf + i, g_rand_int(rand));
+    }
+}
+
+/* Whether @page has a copy (any 256-byte piece of it) in @blob */
+static bool blob_has_page(const gchar *blob, gsize len, const uint8_t *page)
+{
+    size_t off;
+
+    for (off = 0; off < PAGE_SIZE; off += 4 * KiB) {
+        if (memmem(blob, len, page + off, 256)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void check_dump(QTestState *qts, const char *format, bool debug,
+                       const uint8_t *private, const uint8_t *shared)
+{
+    g_autofree char *path = g_strdup_printf("%s/spapr-uv-dump-XXXXXX",
+                                            g_get_tmp_dir());
+    g_autofree char *protocol = NULL;
+    g_autofree gchar *blob = NULL;
+    gsize len;
+    QDict *rsp;
+    int fd = g_mkstemp(path);
+
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    protocol = g_strdup_printf("file:%s", path);
+    rsp = qtest_qmp(qts, "{ 'execute': 'dump-guest-memory', 'arguments': "
+                    "{ 'paging': false, 'protocol': %s, 'format': %s } }",
+                    protocol, format);
+    g_assert(qdict_haskey(rsp, "return"));
+    qobject_unref(rsp);
+    g_assert_true(g_file_get_contents(path, &blob, &len, NULL));
+    unlink(path);
+
+    g_test_message("%s dump, debug=%s: %zu bytes", format,
+                   debug ? "on" : "off", (size_t)len);
+    g_assert_true(blob_has_page(blob, len, shared));
+    g_assert_true(blob_has_page(blob, len, private) == debug);
+    g_assert_true(blob_has(blob, len, "QEMU-CGS"));
+    g_assert_true(blob_has(blob, len, debug ? "secure guest, debug=on" :
+                           "secure guest, debug=off: private memory is "
+                           "written as zeros"));
+}
+
+static void check_dump_secure_guest(bool debug)
+{
+    QTestState *qts = secure_guest_pef(debug ? ",debug=on" : "", "");
+    g_autofree uint8_t *private = g_malloc(PAGE_SIZE);
+    g_autofree uint8_t *shared = g_malloc(PAGE_SIZE);
+    static const char *formats[] = { "elf", "kdump-zlib", "kdump-raw-zlib" };
+    int i;
+
+    fill_random(private, PAGE_SIZE, 1);
+    fill_random(shared, PAGE_SIZE, 2);
+    /* UV_SHARE_PAGE clears the page: share it first */
+    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, DUMP_SHARED_GPA / PAGE_SIZE, 1,
+                          NULL), ==, U_SUCCESS);
+    qtest_memwrite(qts, DUMP_PRIVATE_GPA, private, PAGE_SIZE);
+    qtest_memwrite(qts, DUMP_SHARED_GPA, shared, PAGE_SIZE);
+    for (i = 0; i < ARRAY_SIZE(formats); i++) {
+        check_dump(qts, formats[i], debug, private, shared);
+    }
+    /* Dumping is not a violation */
+    g_assert_cmpint(pef_stat(qts, "denied-reads"), ==, 0);
+    qtest_quit(qts);
+}
+
+static void test_dump(void)
+{
+    check_dump_secure_guest(false);
+}
+
+static void test_dump_debug(void)
+{
+    check_dump_secure_guest(true);
+}
+
+/*
+ * The monitor's debug readers: xp (physical), x (the vCPU's view),
+ * pmemsave and memsave see a private page only with debug=on, a shared
+ * page always; none of them is a violation.
+ */
+static bool file_has(const char *path, uint64_t val)
+{
+    g_autofree gchar *data = NULL;
+    gsize len;
+
+    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+    unlink(path);
+    return memmem(data, len, &val, sizeof(val)) != NULL;
+}
+
+static void check_debug_readers(bool debug)
+{
+    QTestState *qts = secure_guest_pef(debug ? ",debug=on" : "", "");
+    uint64_t secret = 0x5ec7e75ec7e75ec7ULL, open = 0x09e709e709e709e7ULL;
+    g_autofree char *path = g_strdup_printf("%s/spapr-uv-mem-XXXXXX",
+                                            g_get_tmp_dir());
+    g_autofree char *out = NULL;
+    const char *cmd[] = { "xp", "x" };
+    const char *save[] = { "pmemsave", "memsave" };
+    int i, fd = g_mkstemp(path);
+    QDict *rsp;
+
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, DUMP_SHARED_GPA / PAGE_SIZE, 1,
+                          NULL), ==, U_SUCCESS);
+    qtest_writeq(qts, DUMP_PRIVATE_GPA, secret);
+    qtest_writeq(qts, DUMP_SHARED_GPA, open);
+
+    for (i = 0; i < ARRAY_SIZE(cmd); i++) {
+        g_autofree char *priv = qtest_hmp(qts, "%s /1gx 0x%" PRIx64, cmd[i],
+                                          (uint64_t)DUMP_PRIVATE_GPA);
+        g_autofree char *shr = qtest_hmp(qts, "%s /1gx 0x%" PRIx64, cmd[i],
+                                         (uint64_t)DUMP_SHARED_GPA);
+
+        g_test_message("%s: %s", cmd[i], priv);
+        g_assert_nonnull(strstr(shr, "0x09e709e709e709e7"));
+        g_assert_true(!!strstr(priv, "0x5ec7e75ec7e75ec7") == debug);
+        g_assert_true(!!strstr(priv, "Cannot access memory") == !debug);
+    }
+    for (i = 0; i < ARRAY_SIZE(save); i++) {
+        g_free(out);
+        out = qtest_hmp(qts, "%s 0x%" PRIx64 " 0x%x \"%s\"", save[i],
+                        (uint64_t)DUMP_PRIVATE_GPA, (unsigned)(256 * KiB),
+                        path);
+        g_test_message("%s: '%s'", save[i], out);
+        g_assert_true(file_has(path, cpu_to_be64(secret)) == debug);
+        g_free(out);
+        out = qtest_hmp(qts, "%s 0x%" PRIx64 " 0x%x \"%s\"", save[i],
+                        (uint64_t)DUMP_SHARED_GPA,
+                        (unsigned)PAGE_SIZE, path);
+        g_assert_true(file_has(path, cpu_to_be64(open)));
+    }
+    g_assert_cmpint(pef_stat(qts, "denied-reads"), ==, 0);
+    g_assert_cmpint(pef_stat(qts, "debug"), ==, debug);
+
+    rsp = qtest_qmp(qts, "{ 'execute': 'qom-set', 'arguments': { 'path': "
+                    "'/objects/pef0', 'property': 'debug', 'value': %i } }",
+                    !debug);
+    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(rsp, "error"),
+                                          "desc"),
+                            "cannot change once the machine uses it"));
+    qobject_unref(rsp);
+    qtest_quit(qts);
+}
+
+static void test_debug_readers(void)
+{
+    check_debug_readers(false);
+}
+
+static void test_debug_readers_debug_on(void)
+{
+    check_debug_readers(true);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -822,6 +1094,14 @@ int main(int argc, char **argv)
     qtest_add_func("spapr-uv/migration", test_migration);
     qtest_add_func("spapr-uv/migration-inconsistent",
                    test_migration_inconsistent);
+    qtest_add_func("spapr-uv/ram-1g", test_ram_1g);
+    qtest_add_func("spapr-uv/ram-6g", test_ram_6g);
+    qtest_add_func("spapr-uv/ram-16g", test_ram_16g);
+    qtest_add_func("spapr-uv/dump", test_dump);
+    qtest_add_func("spapr-uv/dump-debug", test_dump_debug);
+    qtest_add_func("spapr-uv/debug-readers", test_debug_readers);
+    qtest_add_func("spapr-uv/debug-readers-debug-on",
+                   test_debug_readers_debug_on);
     if (getenv("QTEST_QEMU_IMG")) {
         qtest_add_func("spapr-uv/savevm-loadvm", test_savevm_loadvm);
     }

@@ -45,12 +45,15 @@ typedef struct SpaprMachineState SpaprMachineState;
 #define SPAPR_UV_DEFAULT_PAGE_SIZE  (64 * KiB)
 
 /*
- * The Ultravisor's own shared pages for reflected H_RTAS, in the
- * hypervisor's view only.  RTAS passes 32-bit addresses, so they sit just
- * below 4 GiB, above RAM.
+ * The Ultravisor's own pages for reflected H_RTAS, which the hypervisor
+ * may read and write.  RTAS passes 32-bit addresses, so, as the real
+ * Ultravisor does, it keeps them in guest RAM below 4 GiB, clear of the
+ * top of the RMA where firmware and the device tree live, and tells the
+ * guest in /reserved-memory.  At least one page of the page size.
  */
 #define SPAPR_UV_BOUNCE_SIZE        (64 * KiB)
-#define SPAPR_UV_BOUNCE_BASE        (4 * GiB - SPAPR_UV_BOUNCE_SIZE)
+#define SPAPR_UV_BOUNCE_TOP         (4 * GiB)
+#define SPAPR_UV_BOUNCE_GAP         (2 * MiB)
 #define SPAPR_UV_DENIAL_LOG         8
 #define SPAPR_UV_INFO_MAX_RANGES    1024
 
@@ -66,6 +69,7 @@ typedef struct SpaprUvConfig {
     uint64_t page_size;
     bool stop_on_violation;
     bool gate;                  /* off: debug, to measure the gate's cost */
+    bool debug;                 /* debug readers may see private memory */
 } SpaprUvConfig;
 
 typedef struct SpaprUltravisor {
@@ -90,13 +94,16 @@ typedef struct SpaprUltravisor {
     AddressSpace ram_as;
     MemoryRegion denied;        /* where refused accesses end up */
     AddressSpace denied_as;
+    MemoryRegion hidden;        /* where refused debug reads end up */
+    AddressSpace hidden_as;
     MemoryRegion cpu_root;      /* what the vCPUs see: RAM ungated */
-    MemoryRegion cpu_ram;
+    IOMMUMemoryRegion cpu_gate; /* ... except for debug readers */
     MemoryRegion cpu_sysmem;
     MemoryRegion ram_ungated;   /* the hypervisor's view with x-gate=off */
 
-    /* Ultravisor-owned shared pages for reflected H_RTAS */
-    MemoryRegion bounce;
+    /* Ultravisor-owned pages in RAM for reflected H_RTAS */
+    hwaddr bounce_base;
+    uint64_t bounce_size;
 
     /* Mappings of shared pages devices hold (spapr_uv_hold.c) */
     QemuMutex hold_lock;
@@ -104,6 +111,7 @@ typedef struct SpaprUltravisor {
 } SpaprUltravisor;
 
 #define TYPE_SPAPR_UV_GATE_MEMORY_REGION "spapr-uv-gate-memory-region"
+#define TYPE_SPAPR_UV_CPU_GATE_MEMORY_REGION "spapr-uv-cpu-gate-memory-region"
 
 /* spapr_uv.c */
 int spapr_uv_init(SpaprMachineState *spapr, const SpaprUvConfig *cfg,
@@ -112,6 +120,9 @@ void spapr_uv_reset(SpaprUltravisor *uv);
 bool spapr_uv_ultracall(PPCVirtualHypervisor *vhyp, PowerPCCPU *cpu);
 bool spapr_uv_page_shared(SpaprUltravisor *uv, hwaddr gpa);
 PefInfo *spapr_uv_info(SpaprUltravisor *uv);
+void spapr_uv_dt_reserved(SpaprUltravisor *uv, void *fdt);
+bool spapr_uv_debug_hidden(SpaprUltravisor *uv, hwaddr gpa, hwaddr len);
+char *spapr_uv_dump_note(SpaprUltravisor *uv);
 
 /* spapr_uv_gate.c */
 void spapr_uv_gate_init(SpaprUltravisor *uv, MemoryRegion *ram);
