@@ -44,9 +44,29 @@ class PseriesSecureGuest(PseriesGuestTest):
 
     # svm=on swiotlb=force: a working secure guest
     def test_secure_swiotlb(self):
+        self._check_secure_guest()
+
+    # Any RAM size: the Ultravisor's RTAS pages are in RAM below 4 GiB
+    def test_secure_1g(self):
+        self._check_secure_guest('1G')
+
+    def test_secure_6g(self):
+        self._check_secure_guest('6G')
+
+    def test_secure_16g(self):
+        self._check_secure_guest('16G')
+
+    def _check_secure_guest(self, memory=None):
+        if memory:
+            self.MEMORY = memory
         self._boot('pseries', 'svm=on swiotlb=force', SECURE_MACHINE)
         self.assertEqual(self._svm(), '1', 'the guest is not secure')
+        reserved = self.pef()['reserved']
+        start, end = reserved['start'], reserved['start'] + reserved['size']
+        self.assertLessEqual(end, 4 << 30)
         dmesg = '\n'.join(self.guest('dmesg'))
+        self.assertIn(f'reserved mem: {start:#018x}..{end - 1:#018x}', dmesg,
+                      'the guest did not reserve the Ultravisor\'s pages')
         self.assertIn('system is using DMA bounce buffers', dmesg,
                       'swiotlb is not bouncing the secure guest\'s DMA')
         token = f'pseries-svm-{uuid.uuid4().hex[:12]}'
