@@ -923,31 +923,57 @@ static bool blob_has_page(const gchar *blob, gsize len, const uint8_t *page)
     return false;
 }
 
-static void check_dump(QTestState *qts, const char *format, bool debug,
-                       const uint8_t *private, const uint8_t *shared)
+/*
+ * Dump @qts to a file: with QMP in @format, from @begin for @length bytes
+ * if @length, or with HMP's dump-guest-memory if @format is NULL
+ */
+static gchar *dump_to_file(QTestState *qts, const char *format,
+                           uint64_t begin, uint64_t length, gsize *len)
 {
     g_autofree char *path = g_strdup_printf("%s/spapr-uv-dump-XXXXXX",
                                             g_get_tmp_dir());
-    g_autofree char *protocol = NULL;
-    g_autofree gchar *blob = NULL;
-    gsize len;
-    QDict *rsp;
+    gchar *blob = NULL;
     int fd = g_mkstemp(path);
 
     g_assert_cmpint(fd, >=, 0);
     close(fd);
-    protocol = g_strdup_printf("file:%s", path);
-    rsp = qtest_qmp(qts, "{ 'execute': 'dump-guest-memory', 'arguments': "
-                    "{ 'paging': false, 'protocol': %s, 'format': %s } }",
-                    protocol, format);
-    g_assert(qdict_haskey(rsp, "return"));
-    qobject_unref(rsp);
-    g_assert_true(g_file_get_contents(path, &blob, &len, NULL));
-    unlink(path);
+    if (!format) {
+        g_autofree char *out = qtest_hmp(qts, "dump-guest-memory %s", path);
 
-    g_test_message("%s dump, debug=%s: %zu bytes", format,
+        g_assert_cmpstr(out, ==, "");
+    } else {
+        QDict *args = qdict_new(), *rsp;
+        g_autofree char *protocol = g_strdup_printf("file:%s", path);
+
+        qdict_put_bool(args, "paging", false);
+        qdict_put_str(args, "protocol", protocol);
+        qdict_put_str(args, "format", format);
+        if (length) {
+            qdict_put_int(args, "begin", begin);
+            qdict_put_int(args, "length", length);
+        }
+        rsp = qtest_qmp(qts, "{ 'execute': 'dump-guest-memory', "
+                        "'arguments': %p }", args);
+        g_assert(qdict_haskey(rsp, "return"));
+        qobject_unref(rsp);
+    }
+    g_assert_true(g_file_get_contents(path, &blob, len, NULL));
+    unlink(path);
+    return blob;
+}
+
+static void check_dump(QTestState *qts, const char *format, uint64_t begin,
+                       uint64_t length, bool debug, const uint8_t *private,
+                       const uint8_t *shared)
+{
+    gsize len;
+    g_autofree gchar *blob = dump_to_file(qts, format, begin, length, &len);
+
+    g_test_message("%s dump, debug=%s: %zu bytes", format ?: "HMP",
                    debug ? "on" : "off", (size_t)len);
-    g_assert_true(blob_has_page(blob, len, shared));
+    if (!length || begin + length > DUMP_SHARED_GPA) {
+        g_assert_true(blob_has_page(blob, len, shared));
+    }
     g_assert_true(blob_has_page(blob, len, private) == debug);
     g_assert_true(blob_has(blob, len, "QEMU-CGS"));
     g_assert_true(blob_has(blob, len, debug ? "secure guest, debug=on" :
@@ -971,8 +997,12 @@ static void check_dump_secure_guest(bool debug)
     qtest_memwrite(qts, DUMP_PRIVATE_GPA, private, PAGE_SIZE);
     qtest_memwrite(qts, DUMP_SHARED_GPA, shared, PAGE_SIZE);
     for (i = 0; i < ARRAY_SIZE(formats); i++) {
-        check_dump(qts, formats[i], debug, private, shared);
+        check_dump(qts, formats[i], 0, 0, debug, private, shared);
     }
+    /* HMP; and ELF with a range that starts and ends in mid-page */
+    check_dump(qts, NULL, 0, 0, debug, private, shared);
+    check_dump(qts, "elf", DUMP_PRIVATE_GPA - 100, PAGE_SIZE + 200, debug,
+               private, shared);
     /* Dumping is not a violation */
     g_assert_cmpint(pef_stat(qts, "denied-reads"), ==, 0);
     qtest_quit(qts);
