@@ -81,9 +81,6 @@
 #define H_SET_MODE              0x31c
 #define KVMPPC_H_RTAS           0xf000
 #define KVMPPC_H_ENTER_NESTED   0xf804
-/* The emulated Ultravisor's RTAS bounce page (hw/ppc/spapr_uv.h) */
-#define UV_BOUNCE_SIZE          (64 * KiB)
-#define UV_BOUNCE_BASE          (4 * GiB - UV_BOUNCE_SIZE)
 
 /* Never produced by the fuzzer's own stores (see op_store()) */
 static const uint8_t marker[16] = {
@@ -516,8 +513,9 @@ static void oracle(QTestState *s)
     check_file(fz.serial, &fz.serial_seen, "chardev");
 
     /* Hypervisor-readable memory: the bounce page and shared pages */
-    guest_read(UV_BOUNCE_BASE, page, UV_BOUNCE_SIZE);
-    if (has_marker(page, UV_BOUNCE_SIZE)) {
+    g_assert(info->reserved->size == PAGE_SIZE);
+    guest_read(info->reserved->start, page, PAGE_SIZE);
+    if (has_marker(page, PAGE_SIZE)) {
         fprintf(stderr, "oracle: a private marker is in the bounce page\n");
         abort();
     }
