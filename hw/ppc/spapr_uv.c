@@ -46,7 +46,8 @@ bool spapr_uv_page_shared(SpaprUltravisor *uv, hwaddr gpa)
 {
     uint64_t page = gpa >> uv->page_shift;
 
-    if (!qatomic_read(&uv->secure)) {
+    /* Pairs with the release in spapr_uv_reset(): scrubbed before public */
+    if (!qatomic_load_acquire(&uv->secure)) {
         return true;
     }
     /* The Ultravisor's own pages (unsigned: below them wraps round) */
@@ -54,6 +55,13 @@ bool spapr_uv_page_shared(SpaprUltravisor *uv, hwaddr gpa)
         return true;
     }
     return page < uv->nr_pages && test_bit(page, uv->shared);
+}
+
+/* Whether [@addr, @addr + @len) overlaps the Ultravisor's own pages */
+static bool spapr_uv_in_bounce(SpaprUltravisor *uv, hwaddr addr, hwaddr len)
+{
+    return addr < uv->bounce_base + uv->bounce_size &&
+           addr + len > uv->bounce_base;
 }
 
 static uint64_t spapr_uv_nr_shared(SpaprUltravisor *uv)
@@ -119,10 +127,12 @@ static target_ulong spapr_uv_esm(SpaprUltravisor *uv, PowerPCCPU *cpu)
         /* The real Ultravisor cannot create a second SVM for the LPAR */
         return U_RETRY;
     }
-    if (!kbase || (kbase & 3) || kbase >= ram_size) {
+    /* UV_ESM clears the Ultravisor's pages: nothing of the guest's there */
+    if (!kbase || (kbase & 3) || kbase >= ram_size ||
+        spapr_uv_in_bounce(uv, kbase, 4)) {
         return U_P2;
     }
-    if (!fdt || fdt >= ram_size - 4 ||
+    if (!fdt || fdt >= ram_size - 4 || spapr_uv_in_bounce(uv, fdt, 4) ||
         address_space_read(&uv->ram_as, fdt, MEMTXATTRS_UNSPECIFIED,
                            &magic, sizeof(magic)) != MEMTX_OK ||
         be32_to_cpu(magic) != FDT_MAGIC_BE) {
@@ -298,8 +308,9 @@ static void spapr_uv_do_ultracall(SpaprUltravisor *uv, PowerPCCPU *cpu)
 }
 
 /*
- * "sc 2" from a vCPU.  Without pef-guest there is no Ultravisor, and the
- * call goes on to the guest's kernel as on hardware without one.
+ * "sc 2" from a vCPU.  Without pef-guest there is no Ultravisor: the call
+ * then goes to the hypervisor, which fails it (an unknown hcall), as on
+ * hardware without one.
  */
 bool spapr_uv_ultracall(PPCVirtualHypervisor *vhyp, PowerPCCPU *cpu)
 {
@@ -337,8 +348,11 @@ void spapr_uv_reset(SpaprUltravisor *uv)
         trace_spapr_uv_reset_scrub(uv->nr_pages - spapr_uv_nr_shared(uv));
         spapr_uv_scrub_private(uv);
     }
-    /* Machine reset leaves secure mode; the CPUs' reset clears MSR[S] */
-    qatomic_set(&uv->secure, false);
+    /*
+     * Machine reset leaves secure mode; the CPUs' reset clears MSR[S].  A
+     * reader without the BQL (a detached dump) must see the scrub first.
+     */
+    qatomic_store_release(&uv->secure, false);
     bitmap_zero(uv->shared, uv->nr_pages);
     uv->denied_reads = uv->denied_writes = 0;
     uv->next_denial = 0;
@@ -422,6 +436,12 @@ bool spapr_uv_debug_hidden(SpaprUltravisor *uv, hwaddr gpa, hwaddr len)
     return false;
 }
 
+/* The vCPUs' registers may hold private data: the same rule */
+bool spapr_uv_debug_cpus_hidden(SpaprUltravisor *uv)
+{
+    return qatomic_load_acquire(&uv->secure) && !uv->cfg.debug;
+}
+
 /* What a dump of the guest hides, for the dump's notes */
 char *spapr_uv_dump_note(SpaprUltravisor *uv)
 {
@@ -438,8 +458,9 @@ char *spapr_uv_dump_note(SpaprUltravisor *uv)
                                uv->nr_pages, (uint64_t)1 << uv->page_shift);
     }
     return g_strdup_printf("pef-guest: secure guest, debug=off: private "
-                           "memory is written as zeros (%" PRIu64 " of %d "
-                           "pages of %" PRIu64 " bytes private)",
+                           "memory is written as zeros and the vCPUs' "
+                           "registers are left out (%" PRIu64 " of %d "
+                           "pages of %" PRIu64 " bytes not shared)",
                            uv->nr_pages - shared, uv->nr_pages,
                            (uint64_t)1 << uv->page_shift);
 }
@@ -549,12 +570,13 @@ static int spapr_uv_post_load(void *opaque, int version_id)
 
 static const VMStateDescription vmstate_spapr_uv = {
     .name = "spapr-ultravisor",
-    .version_id = 1,
-    .minimum_version_id = 1,
+    .version_id = 2,
+    .minimum_version_id = 2,
     .post_load = spapr_uv_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_BOOL(secure, SpaprUltravisor),
         VMSTATE_INT32_EQUAL(nr_pages, SpaprUltravisor, NULL),
+        VMSTATE_UINT64_EQUAL(bounce_base, SpaprUltravisor, NULL),
         VMSTATE_BITMAP(shared, SpaprUltravisor, 0, nr_pages),
         VMSTATE_UINT64(denied_reads, SpaprUltravisor),
         VMSTATE_UINT64(denied_writes, SpaprUltravisor),
@@ -567,7 +589,7 @@ int spapr_uv_init(SpaprMachineState *spapr, const SpaprUvConfig *cfg,
 {
     MachineState *ms = MACHINE(spapr);
     uint64_t page_size = cfg->page_size;
-    uint64_t bounce_size, bounce_top;
+    uint64_t bounce_top;
     SpaprUltravisor *uv;
 
     if (!is_power_of_2(page_size) || page_size < 4 * KiB ||
@@ -585,12 +607,11 @@ int spapr_uv_init(SpaprMachineState *spapr, const SpaprUvConfig *cfg,
         error_setg(errp, "pef-guest: too many pages; use a larger page-size");
         return -1;
     }
-    bounce_size = MAX(SPAPR_UV_BOUNCE_SIZE, page_size);
     bounce_top = MIN(ms->ram_size, SPAPR_UV_BOUNCE_TOP);
-    if (bounce_top < SPAPR_UV_BOUNCE_GAP + 2 * bounce_size) {
+    if (bounce_top < 2 * SPAPR_UV_BOUNCE_GAP) {
         error_setg(errp, "pef-guest: RAM too small for the Ultravisor's "
-                   "pages (%" PRIu64 " bytes below 4 GiB, clear of the "
-                   "last 2 MiB)", bounce_size);
+                   "pages (they go %d MiB below the end of RAM)",
+                   (int)(SPAPR_UV_BOUNCE_GAP / MiB));
         return -1;
     }
     if (ms->maxram_size > ms->ram_size) {
@@ -616,9 +637,8 @@ int spapr_uv_init(SpaprMachineState *spapr, const SpaprUvConfig *cfg,
     }
     uv->nr_pages = ms->ram_size >> uv->page_shift;
     uv->shared = bitmap_new(uv->nr_pages);
-    uv->bounce_size = bounce_size;
-    uv->bounce_base = QEMU_ALIGN_DOWN(bounce_top - SPAPR_UV_BOUNCE_GAP,
-                                      bounce_size);
+    uv->bounce_size = SPAPR_UV_BOUNCE_SIZE;
+    uv->bounce_base = bounce_top - SPAPR_UV_BOUNCE_GAP;
     spapr_uv_hold_init(uv);
     spapr_uv_gate_init(uv, ms->ram);
     vmstate_register(NULL, 0, &vmstate_spapr_uv, uv);

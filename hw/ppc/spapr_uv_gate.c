@@ -37,7 +37,8 @@ enum {
 static IOMMUTLBEntry spapr_uv_gate_entry(SpaprUltravisor *uv, hwaddr addr,
                                          AddressSpace *target)
 {
-    hwaddr mask = (1ULL << uv->page_shift) - 1;
+    /* No larger than the Ultravisor's own pages, which may be in a page */
+    hwaddr mask = MIN(1ULL << uv->page_shift, SPAPR_UV_BOUNCE_SIZE) - 1;
 
     return (IOMMUTLBEntry) {
         .target_as = target,

@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import socket
+import subprocess
 import threading
 import time
 
@@ -33,6 +34,25 @@ DATA_OFFSET = 1 << 20   # where the guest writes the pattern on /dev/vda
 DATA_SIZE = 1 << 20
 GUEST_IP = '10.0.2.15'  # slirp defaults
 HOST_IP = '10.0.2.2'
+
+
+def make_slof_disk(test, path, kernel, initrd, cmdline, *options):
+    """Write a disk image at @path that SLOF boots as it boots Debian.
+
+    GRUB in a PReP partition loads @kernel and @initrd from an ext2
+    partition and boots them with @cmdline; @options are more arguments
+    of build-aux/mk-slof-disk (which $PSERIES_DMA_MKDISK names), such as
+    '--entry', KEY, TITLE, CMDLINE.
+    """
+    mkdisk = os.getenv('PSERIES_DMA_MKDISK')
+    if not mkdisk or not os.access(mkdisk, os.X_OK):
+        test.fail(f'PSERIES_DMA_MKDISK={mkdisk}: not executable; point it '
+                  'at build-aux/mk-slof-disk')
+    res = subprocess.run([mkdisk, *options, path, kernel, initrd, cmdline],
+                         capture_output=True, text=True, check=False)
+    test.log.debug('mk-slof-disk: %s%s', res.stdout, res.stderr)
+    if res.returncode != 0:
+        test.fail(f'mk-slof-disk failed ({res.returncode}):\n{res.stderr}')
 
 
 class TcpSink:
@@ -159,7 +179,11 @@ class PseriesGuestTest(QemuSystemTest):
             paths.append(path)
         return paths
 
-    def _boot(self, machine, extra_args='', machine_args=(), accel='tcg'):
+    def _launch(self, machine, extra_args='', machine_args=(), accel='tcg'):
+        """Start QEMU with the guest and its devices, without waiting.
+
+        Returns the time.monotonic() at which QEMU was started.
+        """
         kernel, initrd = self._guest_assets()
         self.disk = self.scratch_file('disk.raw')
         with open(self.disk, 'wb') as f:
@@ -181,6 +205,10 @@ class PseriesGuestTest(QemuSystemTest):
                          '-device', 'virtio-rng-pci')
         start = time.monotonic()
         self.vm.launch()
+        return start
+
+    def _boot(self, machine, extra_args='', machine_args=(), accel='tcg'):
+        start = self._launch(machine, extra_args, machine_args, accel)
         self.vm.console_socket.settimeout(BOOT_TIMEOUT)
         try:
             wait_for_console_pattern(self, self.READY, PANIC)
@@ -209,21 +237,22 @@ class PseriesGuestTest(QemuSystemTest):
                          'not every virtio device is bound to its driver')
         return devs
 
-    def _check_blk(self, token):
+    def _check_blk(self, token, dev='/dev/vda'):
+        """Write a pattern to @dev, read it back; returns the pattern"""
         # Written and read with O_DIRECT so both go through virtio-blk DMA
         pattern = ((token + '\n') * (DATA_SIZE // len(token) + 1)).encode()
         pattern = pattern[:DATA_SIZE]
         bs = 64 << 10
         self.guest(f'yes {token} | head -c {DATA_SIZE} > /tmp/pattern')
-        self.guest(f'dd if=/tmp/pattern of=/dev/vda bs={bs} '
+        self.guest(f'dd if=/tmp/pattern of={dev} bs={bs} '
                    f'seek={DATA_OFFSET // bs} oflag=direct conv=fsync')
-        out = self.guest(f'dd if=/dev/vda of=/tmp/readback bs={bs} '
+        out = self.guest(f'dd if={dev} of=/tmp/readback bs={bs} '
                          f'skip={DATA_OFFSET // bs} count={DATA_SIZE // bs} '
                          'iflag=direct 2>/dev/null && '
                          'cmp /tmp/pattern /tmp/readback && '
                          'sha256sum /tmp/readback')
         self.assertIn(hashlib.sha256(pattern).hexdigest(), '\n'.join(out),
-                      'guest read back different data from /dev/vda')
+                      f'guest read back different data from {dev}')
         return pattern
 
     def _check_disk_image(self, pattern):

@@ -128,6 +128,28 @@ class PseriesSecureGuest(PseriesGuestTest):
         self.assertEqual(self.vm.cmd('query-status')['status'], 'running')
         self.vm.shutdown()
 
+    # svm=on without pef-guest: UV_ESM fails as it does under KVM and
+    # PowerVM (the hypervisor fails the ultracall), and Linux terminates
+    # the guest with a message instead of hanging
+    def test_svm_without_ultravisor(self):
+        kernel, initrd = self._guest_assets()
+        self.set_machine('pseries')
+        console = self.scratch_file('console.txt')
+        self.vm.add_args('-serial', f'file:{console}', '-accel', 'tcg',
+                         '-m', self.MEMORY, '-nodefaults',
+                         '-kernel', kernel, '-initrd', initrd,
+                         '-append', 'console=hvc0 svm=on')
+        self.vm.set_qmp_monitor(enabled=True)
+        self.vm.launch()
+        event = self.vm.event_wait('GUEST_PANICKED', timeout=300)
+        self.log.info('event: %s', event)
+        self.vm.wait(timeout=60)
+        with open(console, encoding='utf-8', errors='replace') as f:
+            text = f.read()
+        self.assertIn('Returned -2 from switching to secure mode', text)
+        self.assertIn('OS terminated: Switch to secure mode failed',
+                      self.vm.get_log())
+
     # without svm=on the same kernel is a normal guest
     def test_not_secure(self):
         self._boot('pseries', '', SECURE_MACHINE)

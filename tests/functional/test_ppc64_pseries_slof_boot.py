@@ -25,11 +25,11 @@
 import os
 import signal
 import socket
-import subprocess
 import threading
 
 from qemu_test import QemuSystemTest
 from qemu_test import wait_for_console_pattern
+from pseries_guest import make_slof_disk
 
 
 class GuestConsole:
@@ -181,13 +181,7 @@ class PseriesSlofBoot(QemuSystemTest):
         """Build a SLOF-bootable disk (GRUB in PReP) that boots the guest
         kernel with @cmdline; returns its path."""
         path = self.scratch_file(name)
-        res = subprocess.run([self.mkdisk, path, self.kernel, self.initrd,
-                              cmdline],
-                             capture_output=True, text=True, check=False)
-        self.log.debug('mk-slof-disk: %s%s', res.stdout, res.stderr)
-        if res.returncode != 0:
-            self.fail(f'mk-slof-disk failed ({res.returncode}):\n'
-                      f'{res.stderr}')
+        make_slof_disk(self, path, self.kernel, self.initrd, cmdline)
         return path
 
     def launch_slof(self, cmdline, devices, vty=True, virtconsole=False):

@@ -876,6 +876,45 @@ static void check_ram_size(const char *mem, uint64_t ram_size)
     qtest_quit(qts);
 }
 
+/*
+ * The Ultravisor's pages are 64 KiB whatever the page size: with 16 MiB
+ * pages, the rest of the page they are in stays private.  UV_ESM, which
+ * clears them, refuses a kernel or device tree there.
+ */
+static void test_bounce_large_pages(void)
+{
+    QTestState *qts = qtest_init("-machine pseries,confidential-guest-"
+                                 "support=pef0 -object pef-guest,id=pef0,"
+                                 "page-size=16M -m 512M");
+    uint64_t base = bounce_base(qts), rets[9];
+    uint64_t next = base + BOUNCE_SIZE, args[] = { 8, next };
+
+    g_assert_cmphex(base % BOUNCE_SIZE, ==, 0);
+    g_assert_cmphex(next % (16 * MiB), !=, 0);
+    qtest_writel(qts, base, FDT_MAGIC);
+    g_assert_cmphex(ucall(qts, UV_ESM, base, base, NULL), ==, U_P2);
+    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, base, NULL), ==, U_P3);
+    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, base - 2, NULL), ==, U_P3);
+    g_assert_cmpint(pef_stat(qts, "secure"), ==, 0);
+
+    qtest_writeq(qts, next, 0x5ec7e75ec7e75ec7ULL);
+    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
+    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==, FDT_ADDR);
+    /* Cleared at UV_ESM, then the hypervisor's */
+    g_assert_cmphex(qtest_readl(qts, base), ==, 0);
+    args[1] = base;
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, rets),
+                    ==, H_SUCCESS);
+    g_assert_cmpint(pef_stat(qts, "denied-reads"), ==, 0);
+    /* The next 64 KiB, in the same 16 MiB page, is private */
+    args[1] = next;
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, rets),
+                    ==, H_SUCCESS);
+    g_assert_cmphex(rets[0], ==, 0);
+    g_assert_cmpint(pef_stat(qts, "denied-reads"), ==, 1);
+    qtest_quit(qts);
+}
+
 static void test_ram_1g(void)
 {
     check_ram_size("1G", 1 * GiB);
@@ -898,6 +937,7 @@ static void test_ram_16g(void)
  * notes say which.
  */
 #define DUMP_PRIVATE_GPA    (0x100 * PAGE_SIZE)
+#define DUMP_REG_SECRET     0x5ec7e75ec7e7ea11ULL
 #define DUMP_SHARED_GPA     (0x180 * PAGE_SIZE)
 
 static void fill_random(uint8_t *buf, size_t len, guint32 seed)
@@ -908,6 +948,14 @@ static void fill_random(uint8_t *buf, size_t len, guint32 seed)
     for (i = 0; i < len; i += 4) {
         stl_le_p(buf + i, g_rand_int(rand));
     }
+}
+
+/* Whether @val is in @blob, in either byte order */
+static bool blob_has_u64(const gchar *blob, gsize len, uint64_t val)
+{
+    uint64_t le = cpu_to_le64(val), be = cpu_to_be64(val);
+
+    return memmem(blob, len, &le, 8) || memmem(blob, len, &be, 8);
 }
 
 /* Whether @page has a copy (any 256-byte piece of it) in @blob */
@@ -978,7 +1026,10 @@ static void check_dump(QTestState *qts, const char *format, uint64_t begin,
     g_assert_true(blob_has(blob, len, "QEMU-CGS"));
     g_assert_true(blob_has(blob, len, debug ? "secure guest, debug=on" :
                            "secure guest, debug=off: private memory is "
-                           "written as zeros"));
+                           "written as zeros and the vCPUs' registers are "
+                           "left out"));
+    /* The registers, which hold the secret too (check_dump_secure_guest) */
+    g_assert_true(blob_has_u64(blob, len, DUMP_REG_SECRET) == debug);
 }
 
 static void check_dump_secure_guest(bool debug)
@@ -996,6 +1047,9 @@ static void check_dump_secure_guest(bool debug)
                           NULL), ==, U_SUCCESS);
     qtest_memwrite(qts, DUMP_PRIVATE_GPA, private, PAGE_SIZE);
     qtest_memwrite(qts, DUMP_SHARED_GPA, shared, PAGE_SIZE);
+    /* A secret in the first vCPU's r4 and r5: an unknown ultracall */
+    g_assert_cmphex(ucall(qts, 0xF1FC, DUMP_REG_SECRET, DUMP_REG_SECRET,
+                          NULL), ==, U_FUNCTION);
     for (i = 0; i < ARRAY_SIZE(formats); i++) {
         check_dump(qts, formats[i], 0, 0, debug, private, shared);
     }
@@ -1124,6 +1178,7 @@ int main(int argc, char **argv)
     qtest_add_func("spapr-uv/migration", test_migration);
     qtest_add_func("spapr-uv/migration-inconsistent",
                    test_migration_inconsistent);
+    qtest_add_func("spapr-uv/bounce-large-pages", test_bounce_large_pages);
     qtest_add_func("spapr-uv/ram-1g", test_ram_1g);
     qtest_add_func("spapr-uv/ram-6g", test_ram_6g);
     qtest_add_func("spapr-uv/ram-16g", test_ram_16g);

@@ -47,13 +47,15 @@ typedef struct SpaprMachineState SpaprMachineState;
 /*
  * The Ultravisor's own pages for reflected H_RTAS, which the hypervisor
  * may read and write.  RTAS passes 32-bit addresses, so, as the real
- * Ultravisor does, it keeps them in guest RAM below 4 GiB, clear of the
- * top of the RMA where firmware and the device tree live, and tells the
- * guest in /reserved-memory.  At least one page of the page size.
+ * Ultravisor does, it keeps them in guest RAM below 4 GiB, and tells the
+ * guest in /reserved-memory.  They stay clear of the top of RAM (or of the
+ * RMA), where QEMU puts the device tree (2 MiB) and prom_init instantiates
+ * RTAS.  64 KiB whatever the page size: the gate passes them, and only
+ * them, in units of 64 KiB.
  */
 #define SPAPR_UV_BOUNCE_SIZE        (64 * KiB)
 #define SPAPR_UV_BOUNCE_TOP         (4 * GiB)
-#define SPAPR_UV_BOUNCE_GAP         (2 * MiB)
+#define SPAPR_UV_BOUNCE_GAP         (4 * MiB)
 #define SPAPR_UV_DENIAL_LOG         8
 #define SPAPR_UV_INFO_MAX_RANGES    1024
 
@@ -122,6 +124,7 @@ bool spapr_uv_page_shared(SpaprUltravisor *uv, hwaddr gpa);
 PefInfo *spapr_uv_info(SpaprUltravisor *uv);
 void spapr_uv_dt_reserved(SpaprUltravisor *uv, void *fdt);
 bool spapr_uv_debug_hidden(SpaprUltravisor *uv, hwaddr gpa, hwaddr len);
+bool spapr_uv_debug_cpus_hidden(SpaprUltravisor *uv);
 char *spapr_uv_dump_note(SpaprUltravisor *uv);
 
 /* spapr_uv_gate.c */
