@@ -7,6 +7,9 @@
 #   make check-qtest      upstream + our qtests only
 #   make check-functional Linux/SLOF guest boots only
 #   make check-libvirt    the example domains through a private libvirtd
+#   make check-kernels    secure guests on kernels 6.1, 6.12 and Debian's
+#                         newest (KERNELS=...): a table, not part of check
+#   make deps-kernels     make deps, and linux-source-6.1 (root)
 #   make demo             boot a Debian guest on the default pseries machine
 #   make refresh-patches  turn commits in build/qemu back into patches/
 #   make checkpatch       QEMU's checkpatch.pl on patches/ and our new files
@@ -45,8 +48,9 @@ FUNCTIONAL_TESTS := $(wildcard tests/functional/test_ppc64_*.py)
 LIBVIRT_TESTS := $(wildcard tests/libvirt/test_ppc64_*.py)
 
 .PHONY: all build deps check check-qtest check-functional check-libvirt \
-	guest-assets bench bench-qtest demo refresh-patches checkpatch clean \
-	distclean configured deps-sanitizers check-sanitizers fuzz
+	check-kernels deps-kernels guest-assets bench bench-qtest demo \
+	refresh-patches checkpatch clean distclean configured deps-sanitizers \
+	check-sanitizers fuzz
 
 all: build
 
@@ -86,6 +90,22 @@ check-functional: build guest-assets
 check-libvirt: build guest-assets
 	build-aux/run-tests --meson $(MESON) --obj $(QEMU_OBJ) --src $(QEMU_SRC) \
 	  --libvirt "$(LIBVIRT_TESTS)"
+
+# The secure-guest kernel from several Debian Linux sources, each booted
+# as a secure guest with 'svm=on swiotlb=force' and with 'svm=on': prints
+# a table (tests/kernels/secure_guest_kernels.py).  Not part of 'make
+# check': two more kernel builds (cached), and it reports, not asserts.
+KERNELS ?= 6.1 6.12 newest
+check-kernels: build
+	cd $(QEMU_OBJ) && \
+	PYTHONPATH=$(QEMU_SRC)/python:$(QEMU_SRC)/tests/functional \
+	QEMU_TEST_QEMU_BINARY=$(QEMU_BIN) \
+	QEMU_TEST_QEMU_IMG=$(QEMU_OBJ)/qemu-img QEMU_BUILD_ROOT=$(QEMU_OBJ) \
+	$(QEMU_OBJ)/pyvenv/bin/python3 $(TOP)/tests/kernels/secure_guest_kernels.py \
+	  $(KERNELS)
+
+deps-kernels:
+	build-aux/install-deps --kernels
 
 deps-sanitizers:
 	build-aux/install-deps --sanitizers
