@@ -135,62 +135,41 @@ static void spapr_uv_gate_deny(SpaprUltravisor *uv, hwaddr gpa,
     }
 }
 
-static MemTxResult spapr_uv_denied_read(void *opaque, hwaddr addr,
-                                        uint64_t *data, unsigned size,
-                                        MemTxAttrs attrs)
-{
-    spapr_uv_gate_deny(opaque, addr, size, false);
-    *data = 0;
-    return MEMTX_ACCESS_ERROR;
-}
-
-static MemTxResult spapr_uv_denied_write(void *opaque, hwaddr addr,
-                                         uint64_t data, unsigned size,
-                                         MemTxAttrs attrs)
-{
-    spapr_uv_gate_deny(opaque, addr, size, true);
-    return MEMTX_ACCESS_ERROR;
-}
-
-static const MemoryRegionOps spapr_uv_denied_ops = {
-    .read_with_attrs = spapr_uv_denied_read,
-    .write_with_attrs = spapr_uv_denied_write,
-    .endianness = DEVICE_NATIVE_ENDIAN,
-    .valid = {
-        .min_access_size = 1,
-        .max_access_size = 8,
-    },
-    .impl = {
-        .min_access_size = 1,
-        .max_access_size = 8,
-    },
-};
-
 /*
- * A debug reader (MemTxAttrs.debug) and a private page without
- * pef-guest,debug=on: reads see zeros, writes go nowhere, and the reader
- * is told.  Not a violation: the guest's privacy held.
+ * Where refused accesses end up: with @opaque the Ultravisor, the
+ * hypervisor side's, which are violations; without, a debug reader's
+ * (MemTxAttrs.debug) of a private page without pef-guest,debug=on, which
+ * are not: the guest's privacy held.  Reads see zeros, writes go nowhere,
+ * and whoever asked is told.
  */
-static MemTxResult spapr_uv_hidden_read(void *opaque, hwaddr addr,
-                                        uint64_t *data, unsigned size,
-                                        MemTxAttrs attrs)
+static MemTxResult spapr_uv_refused_read(void *opaque, hwaddr addr,
+                                         uint64_t *data, unsigned size,
+                                         MemTxAttrs attrs)
 {
-    trace_spapr_uv_debug_hidden(addr, size, "read");
+    if (opaque) {
+        spapr_uv_gate_deny(opaque, addr, size, false);
+    } else {
+        trace_spapr_uv_debug_hidden(addr, size, "read");
+    }
     *data = 0;
     return MEMTX_ACCESS_ERROR;
 }
 
-static MemTxResult spapr_uv_hidden_write(void *opaque, hwaddr addr,
-                                         uint64_t data, unsigned size,
-                                         MemTxAttrs attrs)
+static MemTxResult spapr_uv_refused_write(void *opaque, hwaddr addr,
+                                          uint64_t data, unsigned size,
+                                          MemTxAttrs attrs)
 {
-    trace_spapr_uv_debug_hidden(addr, size, "write");
+    if (opaque) {
+        spapr_uv_gate_deny(opaque, addr, size, true);
+    } else {
+        trace_spapr_uv_debug_hidden(addr, size, "write");
+    }
     return MEMTX_ACCESS_ERROR;
 }
 
-static const MemoryRegionOps spapr_uv_hidden_ops = {
-    .read_with_attrs = spapr_uv_hidden_read,
-    .write_with_attrs = spapr_uv_hidden_write,
+static const MemoryRegionOps spapr_uv_refused_ops = {
+    .read_with_attrs = spapr_uv_refused_read,
+    .write_with_attrs = spapr_uv_refused_write,
     .endianness = DEVICE_NATIVE_ENDIAN,
     .valid = {
         .min_access_size = 1,
@@ -239,11 +218,11 @@ void spapr_uv_gate_init(SpaprUltravisor *uv, MemoryRegion *ram)
     memory_region_add_subregion(&uv->ram_root, 0, ram);
     address_space_init(&uv->ram_as, &uv->ram_root, "spapr-uv-ram");
 
-    memory_region_init_io(&uv->denied, NULL, &spapr_uv_denied_ops, uv,
+    memory_region_init_io(&uv->denied, NULL, &spapr_uv_refused_ops, uv,
                           "spapr-uv-denied", UINT64_MAX);
     address_space_init(&uv->denied_as, &uv->denied, "spapr-uv-denied");
 
-    memory_region_init_io(&uv->hidden, NULL, &spapr_uv_hidden_ops, uv,
+    memory_region_init_io(&uv->hidden, NULL, &spapr_uv_refused_ops, NULL,
                           "spapr-uv-hidden", UINT64_MAX);
     address_space_init(&uv->hidden_as, &uv->hidden, "spapr-uv-hidden");
 

@@ -154,6 +154,18 @@ class PseriesGuestTest(QemuSystemTest):
                          f'guest command failed: {command}\n' + '\n'.join(out))
         return out
 
+    def _check_secure_no_denials(self):
+        """A secure guest that shares pages and had no access refused"""
+        info = self.vm.cmd('query-pef')
+        self.log.info('query-pef: %s', info)
+        self.assertTrue(info['secure'])
+        self.assertGreater(info['shared-pages'], 0)
+        self.assertEqual(info['denied-reads'], 0,
+                         f'refused reads: {info["last-denials"]}')
+        self.assertEqual(info['denied-writes'], 0,
+                         f'refused writes: {info["last-denials"]}')
+        return info
+
     def _power_off(self):
         """Power the guest off and wait for QEMU to exit."""
         exec_command(self, 'sync; poweroff -f')

@@ -171,14 +171,7 @@ class PseriesSecureDisk(PseriesGuestTest):
                       'swiotlb is not bouncing the secure guest\'s DMA')
         pattern = self._check_disks(f'secure-disk-{uuid.uuid4().hex[:12]}')
 
-        info = self.vm.cmd('query-pef')
-        self.log.info('query-pef: %s', info)
-        self.assertTrue(info['secure'])
-        self.assertGreater(info['shared-pages'], 0)
-        self.assertEqual(info['denied-reads'], 0,
-                         f'refused reads: {info["last-denials"]}')
-        self.assertEqual(info['denied-writes'], 0,
-                         f'refused writes: {info["last-denials"]}')
+        self._check_secure_no_denials()
 
         self._power_off()
         self._check_disk_image(pattern)

@@ -82,13 +82,7 @@ class PseriesSecureGuest(PseriesGuestTest):
         self._check_net(token)
         self._check_rng()
 
-        info = self.pef()
-        self.assertTrue(info['secure'])
-        self.assertGreater(info['shared-pages'], 0)
-        self.assertEqual(info['denied-reads'], 0,
-                         f'refused reads: {info["last-denials"]}')
-        self.assertEqual(info['denied-writes'], 0,
-                         f'refused writes: {info["last-denials"]}')
+        self._check_secure_no_denials()
 
         self._power_off()
         self._check_disk_image(pattern)
