@@ -326,11 +326,14 @@ class PseriesLibvirt(PseriesGuestTest):
                            'cannot use')
 
     def test_bad_secure_memory(self):
-        # the emulated Ultravisor's RTAS bounce pages sit below 4 GiB
+        # the emulated Ultravisor has no memory hotplug (any RAM size works)
         xml = self.example('pseries-secure', secure=True)
-        xml.find('memory').text = '4'
-        self.start_failing(xml, 'with the emulated Ultravisor, RAM must '
-                           'end below 0xffff0000')
+        ET.SubElement(xml, 'maxMemory', slots='2', unit='GiB').text = '8'
+        cpu = ET.SubElement(xml, 'cpu')
+        ET.SubElement(ET.SubElement(cpu, 'numa'), 'cell', id='0', cpus='0',
+                      memory='2', unit='GiB')
+        self.start_failing(xml, 'memory hotplug (maxmem) is not supported '
+                           'with the emulated Ultravisor')
 
     def test_secure(self):
         ready = self.boot(self.example('pseries-secure', secure=True),
