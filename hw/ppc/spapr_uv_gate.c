@@ -49,10 +49,25 @@ static IOMMUTLBEntry spapr_uv_gate_entry(SpaprUltravisor *uv, hwaddr addr,
     };
 }
 
-/* A private page, to a debug reader: only with pef-guest's debug=on */
-static AddressSpace *spapr_uv_gate_debug_target(SpaprUltravisor *uv)
+/*
+ * Where an access to @addr goes: shared pages (all pages before UV_ESM)
+ * to RAM; a private page to RAM for a debug reader only with pef-guest's
+ * debug=on, and otherwise to @refused, which is where the view's own
+ * accesses go
+ */
+static IOMMUTLBEntry spapr_uv_gate_route(SpaprUltravisor *uv, hwaddr addr,
+                                         int iommu_idx, AddressSpace *refused)
 {
-    return uv->cfg.debug ? &uv->ram_as : &uv->hidden_as;
+    AddressSpace *target = &uv->ram_as;
+
+    if (!spapr_uv_page_shared(uv, addr)) {
+        if (iommu_idx != SPAPR_UV_GATE_IDX_DEBUG) {
+            target = refused;
+        } else if (!uv->cfg.debug) {
+            target = &uv->hidden_as;
+        }
+    }
+    return spapr_uv_gate_entry(uv, addr, target);
 }
 
 /* The hypervisor's view, in place of RAM in the system memory map */
@@ -62,13 +77,8 @@ static IOMMUTLBEntry spapr_uv_gate_translate(IOMMUMemoryRegion *iommu,
                                              int iommu_idx)
 {
     SpaprUltravisor *uv = container_of(iommu, SpaprUltravisor, gate);
-    AddressSpace *target = &uv->ram_as;
 
-    if (!spapr_uv_page_shared(uv, addr)) {
-        target = iommu_idx == SPAPR_UV_GATE_IDX_DEBUG ?
-                 spapr_uv_gate_debug_target(uv) : &uv->denied_as;
-    }
-    return spapr_uv_gate_entry(uv, addr, target);
+    return spapr_uv_gate_route(uv, addr, iommu_idx, &uv->denied_as);
 }
 
 /* The vCPUs' view: their own accesses always reach RAM */
@@ -78,13 +88,8 @@ static IOMMUTLBEntry spapr_uv_cpu_gate_translate(IOMMUMemoryRegion *iommu,
                                                  int iommu_idx)
 {
     SpaprUltravisor *uv = container_of(iommu, SpaprUltravisor, cpu_gate);
-    AddressSpace *target = &uv->ram_as;
 
-    if (iommu_idx == SPAPR_UV_GATE_IDX_DEBUG &&
-        !spapr_uv_page_shared(uv, addr)) {
-        target = spapr_uv_gate_debug_target(uv);
-    }
-    return spapr_uv_gate_entry(uv, addr, target);
+    return spapr_uv_gate_route(uv, addr, iommu_idx, &uv->ram_as);
 }
 
 static int spapr_uv_gate_attrs_to_index(IOMMUMemoryRegion *iommu,
@@ -269,13 +274,10 @@ static void spapr_uv_gate_class_init(ObjectClass *klass, void *data)
     imrc->num_indexes = spapr_uv_gate_num_indexes;
 }
 
+/* The vCPUs' gate: the same, but for where their own accesses go */
 static void spapr_uv_cpu_gate_class_init(ObjectClass *klass, void *data)
 {
-    IOMMUMemoryRegionClass *imrc = IOMMU_MEMORY_REGION_CLASS(klass);
-
-    imrc->translate = spapr_uv_cpu_gate_translate;
-    imrc->attrs_to_index = spapr_uv_gate_attrs_to_index;
-    imrc->num_indexes = spapr_uv_gate_num_indexes;
+    IOMMU_MEMORY_REGION_CLASS(klass)->translate = spapr_uv_cpu_gate_translate;
 }
 
 static const TypeInfo spapr_uv_gate_types[] = {
@@ -284,7 +286,7 @@ static const TypeInfo spapr_uv_gate_types[] = {
         .name = TYPE_SPAPR_UV_GATE_MEMORY_REGION,
         .class_init = spapr_uv_gate_class_init,
     }, {
-        .parent = TYPE_IOMMU_MEMORY_REGION,
+        .parent = TYPE_SPAPR_UV_GATE_MEMORY_REGION,
         .name = TYPE_SPAPR_UV_CPU_GATE_MEMORY_REGION,
         .class_init = spapr_uv_cpu_gate_class_init,
     },
