@@ -13,6 +13,8 @@
 #   make demo             boot a Debian guest on the default pseries machine
 #   make refresh-patches  turn commits in build/qemu back into patches/
 #   make checkpatch       QEMU's checkpatch.pl on patches/ and our new files
+#   make check-series     build each patch on its own (-Werror) and run
+#                         the qtests it adds (build/series/)
 #   make bench            what the new default, the gate and bounce buffers
 #                         cost, beside unpatched QEMU (build/bench/results.*)
 #   make bench-qtest      virtio-blk through each kind of DMA ops (qtest only)
@@ -49,7 +51,7 @@ LIBVIRT_TESTS := $(wildcard tests/libvirt/test_ppc64_*.py)
 
 .PHONY: all build deps check check-qtest check-functional check-libvirt \
 	check-kernels deps-kernels guest-assets bench bench-qtest demo \
-	refresh-patches checkpatch clean distclean configured deps-sanitizers \
+	refresh-patches checkpatch check-series clean distclean configured deps-sanitizers \
 	check-sanitizers fuzz
 
 all: build
@@ -166,6 +168,11 @@ refresh-patches: configured
 
 checkpatch: configured
 	build-aux/checkpatch
+
+# Every patch of the series builds on its own and passes the qtests it
+# adds: like 'git rebase -x', in a worktree (build/series), not build/qemu
+check-series: configured
+	build-aux/check-series
 
 clean:
 	-test -d $(QEMU_OBJ) && ninja -C $(QEMU_OBJ) clean

@@ -42,21 +42,6 @@
 
 #define FDT_MAGIC_BE 0xd00dfeed
 
-bool spapr_uv_page_shared(SpaprUltravisor *uv, hwaddr gpa)
-{
-    uint64_t page = gpa >> uv->page_shift;
-
-    /* Pairs with the release in spapr_uv_reset(): scrubbed before public */
-    if (!qatomic_load_acquire(&uv->secure)) {
-        return true;
-    }
-    /* The Ultravisor's own pages (unsigned: below them wraps round) */
-    if (gpa - uv->bounce_base < uv->bounce_size) {
-        return true;
-    }
-    return page < uv->nr_pages && test_bit(page, uv->shared);
-}
-
 /* Whether [@addr, @addr + @len) overlaps the Ultravisor's own pages */
 static bool spapr_uv_in_bounce(SpaprUltravisor *uv, hwaddr addr, hwaddr len)
 {

@@ -34,6 +34,38 @@ enum {
     SPAPR_UV_GATE_NUM_IDX,
 };
 
+/*
+ * Whether the hypervisor side may reach @gpa: every page before UV_ESM;
+ * then the pages the guest shared and the Ultravisor's own bounce pages
+ */
+bool spapr_uv_page_shared(SpaprUltravisor *uv, hwaddr gpa)
+{
+    uint64_t page = gpa >> uv->page_shift;
+
+    /* Pairs with the release in spapr_uv_reset(): scrubbed before public */
+    if (!qatomic_load_acquire(&uv->secure)) {
+        return true;
+    }
+    /* The Ultravisor's own pages (unsigned: below them wraps round) */
+    if (gpa - uv->bounce_base < uv->bounce_size) {
+        return true;
+    }
+    return page < uv->nr_pages && test_bit(page, uv->shared);
+}
+
+/* Whether the guest shared every page of [@gpa, @gpa + @len), @len > 0 */
+bool spapr_uv_range_shared(SpaprUltravisor *uv, hwaddr gpa, hwaddr len)
+{
+    uint64_t page, last = (gpa + len - 1) >> uv->page_shift;
+
+    for (page = gpa >> uv->page_shift; page <= last; page++) {
+        if (page >= uv->nr_pages || !test_bit(page, uv->shared)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static IOMMUTLBEntry spapr_uv_gate_entry(SpaprUltravisor *uv, hwaddr addr,
                                          AddressSpace *target)
 {

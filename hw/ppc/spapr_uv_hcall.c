@@ -30,6 +30,9 @@
 #define SPAPR_UV_BOUNCE_USED    (SPAPR_UV_BOUNCE_BUF + SPAPR_UV_BOUNCE_BUFLEN)
 
 /* struct rtas_args: token, nargs, nret, then nargs + nret words */
+#define RTAS_ARGS_TOKEN         0
+#define RTAS_ARGS_NARGS         4
+#define RTAS_ARGS_NRET          8
 #define RTAS_ARGS_HDR           12
 #define RTAS_ARGS_MAX           16
 #define RTAS_ARG(i)             (RTAS_ARGS_HDR + 4 * (i))
@@ -160,8 +163,8 @@ static bool spapr_uv_rtas_bounce_in(SpaprUltravisor *uv,
                                     SpaprUvRtasCall *call, uint8_t *bounce)
 {
     const SpaprUvRtasBuf *buf = spapr_uv_rtas_buf(call->token);
+    uint8_t *bargs = bounce + SPAPR_UV_BOUNCE_ARGS;
     uint8_t *bbuf = bounce + SPAPR_UV_BOUNCE_BUF;
-    uint32_t hdr[3];
     int64_t in_len;
     int i;
 
@@ -191,12 +194,11 @@ static bool spapr_uv_rtas_bounce_in(SpaprUltravisor *uv,
         }
     }
 
-    hdr[0] = cpu_to_be32(call->token);
-    hdr[1] = cpu_to_be32(call->nargs);
-    hdr[2] = cpu_to_be32(call->nret);
-    memcpy(bounce + SPAPR_UV_BOUNCE_ARGS, hdr, sizeof(hdr));
+    stl_be_p(bargs + RTAS_ARGS_TOKEN, call->token);
+    stl_be_p(bargs + RTAS_ARGS_NARGS, call->nargs);
+    stl_be_p(bargs + RTAS_ARGS_NRET, call->nret);
     for (i = 0; i < call->nargs; i++) {
-        stl_be_p(bounce + SPAPR_UV_BOUNCE_ARGS + RTAS_ARG(i), call->args[i]);
+        stl_be_p(bargs + RTAS_ARG(i), call->args[i]);
     }
     return true;
 }
@@ -260,6 +262,64 @@ static void spapr_uv_bounce_rw(SpaprUltravisor *uv, uint8_t *bounce,
 }
 
 /*
+ * Read the guest's struct rtas_args at @call->args_gpa, from its private
+ * memory, into @call; false if it is unreadable, too large, or its return
+ * slots cannot be written
+ */
+static bool spapr_uv_rtas_read_args(SpaprUltravisor *uv,
+                                    SpaprUvRtasCall *call)
+{
+    uint8_t hdr[RTAS_ARGS_HDR];
+    int i;
+
+    if (!spapr_uv_read(uv, call->args_gpa, hdr, sizeof(hdr))) {
+        qemu_log_mask(LOG_GUEST_ERROR, "spapr-uv: H_RTAS: bad argument "
+                      "block address 0x%" HWADDR_PRIx "\n", call->args_gpa);
+        return false;
+    }
+    call->token = ldl_be_p(hdr + RTAS_ARGS_TOKEN);
+    call->nargs = ldl_be_p(hdr + RTAS_ARGS_NARGS);
+    call->nret = ldl_be_p(hdr + RTAS_ARGS_NRET);
+    if (call->nargs > RTAS_ARGS_MAX ||
+        call->nret > RTAS_ARGS_MAX - call->nargs) {
+        qemu_log_mask(LOG_GUEST_ERROR, "spapr-uv: H_RTAS: %u arguments and "
+                      "%u results do not fit\n", call->nargs, call->nret);
+        return false;
+    }
+    for (i = 0; i < call->nargs; i++) {
+        uint32_t arg;
+
+        if (!spapr_uv_read(uv, call->args_gpa + RTAS_ARG(i), &arg,
+                           sizeof(arg))) {
+            return false;
+        }
+        call->args[i] = be32_to_cpu(arg);
+    }
+    /* The return slots must be writable before the call is made */
+    return !call->nret ||
+           address_space_access_valid(&uv->ram_as,
+                                      call->args_gpa + RTAS_ARG(call->nargs),
+                                      4 * call->nret, true,
+                                      MEMTXATTRS_UNSPECIFIED);
+}
+
+/* Make the call from the bounce page, as the hypervisor sees it */
+static target_ulong spapr_uv_rtas_call(SpaprUltravisor *uv, PowerPCCPU *cpu,
+                                       SpaprUvRtasCall *call,
+                                       uint8_t *bounce)
+{
+    target_ulong args[9] = { uv->bounce_base };
+    target_ulong ret;
+
+    trace_spapr_uv_rtas(call->token, call->nargs, call->nret,
+                        call->buf ? call->buf_max : 0);
+    spapr_uv_bounce_rw(uv, bounce, true);
+    ret = spapr_hypercall(cpu, KVMPPC_H_RTAS, args);
+    spapr_uv_bounce_rw(uv, bounce, false);
+    return ret;
+}
+
+/*
  * H_RTAS from a secure guest: copy the argument block (and a buffer) to
  * the Ultravisor's shared bounce page, make the call, copy results back,
  * and clear the page, which the hypervisor can read.  The Ultravisor
@@ -270,48 +330,13 @@ static target_ulong spapr_uv_reflect_rtas(SpaprUltravisor *uv,
 {
     g_autofree uint8_t *bounce = g_malloc0(SPAPR_UV_BOUNCE_USED);
     SpaprUvRtasCall call = { .args_gpa = args[0] };
-    target_ulong bounce_args[9] = { uv->bounce_base };
-    uint32_t hdr[3];
     target_ulong ret = H_PARAMETER;
-    int i;
 
-    if (!spapr_uv_read(uv, call.args_gpa, hdr, sizeof(hdr))) {
-        qemu_log_mask(LOG_GUEST_ERROR, "spapr-uv: H_RTAS: bad argument "
-                      "block address 0x%" HWADDR_PRIx "\n", call.args_gpa);
+    if (!spapr_uv_rtas_read_args(uv, &call)) {
         return H_PARAMETER;
     }
-    call.token = be32_to_cpu(hdr[0]);
-    call.nargs = be32_to_cpu(hdr[1]);
-    call.nret = be32_to_cpu(hdr[2]);
-    if (call.nargs > RTAS_ARGS_MAX || call.nret > RTAS_ARGS_MAX - call.nargs) {
-        qemu_log_mask(LOG_GUEST_ERROR, "spapr-uv: H_RTAS: %u arguments and "
-                      "%u results do not fit\n", call.nargs, call.nret);
-        return H_PARAMETER;
-    }
-    for (i = 0; i < call.nargs; i++) {
-        uint32_t arg;
-
-        if (!spapr_uv_read(uv, call.args_gpa + RTAS_ARG(i), &arg,
-                           sizeof(arg))) {
-            return H_PARAMETER;
-        }
-        call.args[i] = be32_to_cpu(arg);
-    }
-    /* The return slots must be writable before the call is made */
-    if (call.nret &&
-        !address_space_access_valid(&uv->ram_as,
-                                    call.args_gpa + RTAS_ARG(call.nargs),
-                                    4 * call.nret, true,
-                                    MEMTXATTRS_UNSPECIFIED)) {
-        return H_PARAMETER;
-    }
-
     if (spapr_uv_rtas_bounce_in(uv, &call, bounce)) {
-        trace_spapr_uv_rtas(call.token, call.nargs, call.nret,
-                            call.buf ? call.buf_max : 0);
-        spapr_uv_bounce_rw(uv, bounce, true);
-        ret = spapr_hypercall(cpu, KVMPPC_H_RTAS, bounce_args);
-        spapr_uv_bounce_rw(uv, bounce, false);
+        ret = spapr_uv_rtas_call(uv, cpu, &call, bounce);
         spapr_uv_rtas_copy_out(uv, &call, bounce);
     }
     /* Nothing of the call stays where the hypervisor can read it */

@@ -73,19 +73,6 @@ static bool spapr_uv_host_to_gpa(SpaprUltravisor *uv, void *host,
     return true;
 }
 
-static bool spapr_uv_range_shared(SpaprUltravisor *uv, hwaddr gpa,
-                                  hwaddr len)
-{
-    uint64_t page, last = (gpa + len - 1) >> uv->page_shift;
-
-    for (page = gpa >> uv->page_shift; page <= last; page++) {
-        if (page >= uv->nr_pages || !test_bit(page, uv->shared)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /*
  * A device mapped [@host, @host + @len).  Returns false if the mapping
  * must not be used: the guest unshared the page while it was being mapped.

@@ -6,7 +6,9 @@
  * can honour VIRTIO_F_ACCESS_PLATFORM like any other PCI device.  The PHB
  * property "virtio-access-platform" (on from pseries-10.1) makes devices
  * offer it by default; a driver that declines it keeps working with guest
- * physical addresses, as before.
+ * physical addresses, as before.  What else changed with pseries-10.1,
+ * the checks at plug time, follows the machine class
+ * (SpaprMachineClass::pre_10_1_virtio_dma).
  *
  * Copyright (c) 2026 The qemu-pseries-dma authors
  *
@@ -49,6 +51,13 @@ static SpaprPhbState *spapr_virtio_phb(VirtIODevice *vdev)
                             TYPE_SPAPR_PCI_HOST_BRIDGE);
 }
 
+/* Whether the machine type checks virtio devices as pseries-10.0 did */
+static bool spapr_virtio_pre_10_1(VirtioDMAPolicy *policy)
+{
+    return SPAPR_MACHINE_GET_CLASS(policy)->pre_10_1_virtio_dma;
+}
+
+/* The PHB decides (its "virtio-access-platform" property) */
 static bool spapr_virtio_offer_access_platform(VirtioDMAPolicy *policy,
                                                VirtIODevice *vdev)
 {
@@ -71,16 +80,14 @@ static bool spapr_virtio_transitional(VirtIODevice *vdev)
 /*
  * Whether @vdev may keep a legacy interface although its user required
  * ACCESS_PLATFORM (iommu_platform=on, libvirt's <driver iommu='on'/>):
- * where the machine offers the feature by default (pseries-10.1), legacy
- * drivers get direct DMA as they do with the default offer.  Never in a
- * secure guest, and not on older machine types, which keep upstream's
- * refusal.
+ * from pseries-10.1, legacy drivers then get direct DMA, as they do when
+ * the device offers the feature by default.  Never in a secure guest, and
+ * not on older machine types, which keep upstream's refusal.
  */
-static bool spapr_virtio_legacy_direct(MachineState *ms, VirtIODevice *vdev)
+static bool spapr_virtio_legacy_direct(VirtioDMAPolicy *policy,
+                                       VirtIODevice *vdev)
 {
-    SpaprPhbState *sphb = spapr_virtio_phb(vdev);
-
-    return !ms->cgs && sphb && sphb->virtio_access_platform &&
+    return !MACHINE(policy)->cgs && !spapr_virtio_pre_10_1(policy) &&
            virtio_access_platform_required(vdev) &&
            spapr_virtio_transitional(vdev);
 }
@@ -150,9 +157,8 @@ static bool spapr_virtio_check_uv(VirtIODevice *vdev, Error **errp)
 
 /*
  * Refuse what the guest could not use, with the reason, rather than let
- * its driver fail later.  From pseries-10.1 (the PHB's
- * virtio-access-platform property) a device a secure guest cannot use is
- * an error; older machine types, which QEMU 10.0 started with such
+ * its driver fail later.  From pseries-10.1 a device a secure guest cannot
+ * use is an error; older machine types, which QEMU 10.0 started with such
  * devices, get a warning, so that their command lines and migration
  * streams keep working.
  */
@@ -161,7 +167,6 @@ static bool spapr_virtio_check_device(VirtioDMAPolicy *policy,
                                       bool legacy, Error **errp)
 {
     MachineState *ms = MACHINE(policy);
-    SpaprPhbState *sphb = spapr_virtio_phb(vdev);
     Error *err = NULL;
 
     trace_spapr_virtio_check_device(vdev->name, legacy,
@@ -171,13 +176,13 @@ static bool spapr_virtio_check_device(VirtioDMAPolicy *policy,
         return false;
     }
     if (ms->cgs && !spapr_virtio_check_secure(vdev, legacy, &err)) {
-        if (sphb && sphb->virtio_access_platform) {
+        if (!spapr_virtio_pre_10_1(policy)) {
             error_propagate(errp, err);
             return false;
         }
         warn_report_err(err);
     }
-    if (spapr_virtio_legacy_direct(ms, vdev)) {
+    if (spapr_virtio_legacy_direct(policy, vdev)) {
         return true;
     }
     return virtio_dma_policy_default_check(vdev, modern, legacy, errp);
@@ -193,13 +198,13 @@ static bool spapr_virtio_check_device(VirtioDMAPolicy *policy,
  * that leaves out VERSION_1 gets the same, no more than it could have had
  * through the legacy interface.
  */
-static VirtioDMAMode spapr_virtio_update_dma_mode(VirtioDMAPolicy *policy,
-                                                  VirtIODevice *vdev,
-                                                  bool access_platform)
+static VirtioDMAMode spapr_virtio_dma_mode(VirtioDMAPolicy *policy,
+                                           VirtIODevice *vdev,
+                                           bool access_platform)
 {
     if (!access_platform &&
         !virtio_vdev_has_feature(vdev, VIRTIO_F_VERSION_1) &&
-        spapr_virtio_legacy_direct(MACHINE(policy), vdev)) {
+        spapr_virtio_legacy_direct(policy, vdev)) {
         return VIRTIO_DMA_DIRECT;
     }
     return virtio_dma_policy_default_mode(vdev, access_platform);
@@ -233,7 +238,7 @@ void spapr_virtio_dma_policy_class_init(ObjectClass *oc)
 
     vdpc->offer_access_platform = spapr_virtio_offer_access_platform;
     vdpc->check_device = spapr_virtio_check_device;
-    vdpc->update_dma_mode = spapr_virtio_update_dma_mode;
+    vdpc->dma_mode = spapr_virtio_dma_mode;
     vdpc->map = spapr_virtio_map;
     vdpc->unmap = spapr_virtio_unmap;
 }

@@ -1,11 +1,11 @@
 /*
  * Machine policy for where virtio devices send their DMA
  *
- * The 2018 plan for virtio in secure guests: devices always honour the
- * platform's DMA translation when the driver asks for it, a hook decides
- * what happens when it does not, and the machine (the "architecture") has
- * the final say.  This file is that hook's dispatcher; machines implement
- * TYPE_VIRTIO_DMA_POLICY to override the default.
+ * Devices always honour the platform's DMA translation when the driver
+ * accepts VIRTIO_F_ACCESS_PLATFORM; what happens when it does not, and
+ * which configurations a machine's guests can use, is the machine's
+ * decision.  This file asks the machine (TYPE_VIRTIO_DMA_POLICY) and
+ * implements QEMU's historical behaviour for machines without a policy.
  *
  * Copyright (c) 2026 The qemu-pseries-dma authors
  *
@@ -77,8 +77,8 @@ VirtioDMAMode virtio_dma_policy_mode(VirtIODevice *vdev)
     bool access_platform = virtio_vdev_has_feature(vdev,
                                                    VIRTIO_F_IOMMU_PLATFORM);
 
-    if (vdpc && vdpc->update_dma_mode) {
-        return vdpc->update_dma_mode(policy, vdev, access_platform);
+    if (vdpc && vdpc->dma_mode) {
+        return vdpc->dma_mode(policy, vdev, access_platform);
     }
     return virtio_dma_policy_default_mode(vdev, access_platform);
 }

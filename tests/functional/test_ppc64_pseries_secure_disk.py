@@ -10,7 +10,8 @@
 #    second virtio-blk disk through swiotlb, and the Ultravisor refused
 #    nothing;
 #  - without pef-guest, there is no Ultravisor and svm=on cannot work
-#    (Linux' prom_init goes no further than UV_ESM; see README-slof.txt),
+#    (Linux' prom_init goes no further than UV_ESM; see
+#    docs/devel/pseries-slof-disk.rst, "Secure guest from a disk"),
 #    so the image has a second menu entry without svm=on, selected by
 #    pressing "n" in GRUB's menu as a user would; the same image file then
 #    boots as a normal guest.

@@ -114,7 +114,7 @@ class PseriesSlofBoot(QemuSystemTest):
             self.fail('%s not set: run this test through the project '
                       "Makefile ('make check-functional'), or set them to "
                       "the guest kernel, its initramfs and build-aux/"
-                      'mk-slof-disk (see build-aux/README-slof.txt)'
+                      'mk-slof-disk (see docs/devel/pseries-slof-disk.rst)'
                       % ', '.join(missing))
         self.kernel = os.environ['PSERIES_DMA_KERNEL']
         self.initrd = os.environ['PSERIES_DMA_INITRD']

@@ -120,7 +120,6 @@ int spapr_uv_init(SpaprMachineState *spapr, const SpaprUvConfig *cfg,
                   Error **errp);
 void spapr_uv_reset(SpaprUltravisor *uv);
 bool spapr_uv_ultracall(PPCVirtualHypervisor *vhyp, PowerPCCPU *cpu);
-bool spapr_uv_page_shared(SpaprUltravisor *uv, hwaddr gpa);
 PefInfo *spapr_uv_info(SpaprUltravisor *uv);
 void spapr_uv_dt_reserved(SpaprUltravisor *uv, void *fdt);
 bool spapr_uv_debug_hidden(SpaprUltravisor *uv, hwaddr gpa, hwaddr len);
@@ -128,6 +127,8 @@ bool spapr_uv_debug_cpus_hidden(SpaprUltravisor *uv);
 char *spapr_uv_dump_note(SpaprUltravisor *uv);
 
 /* spapr_uv_gate.c */
+bool spapr_uv_page_shared(SpaprUltravisor *uv, hwaddr gpa);
+bool spapr_uv_range_shared(SpaprUltravisor *uv, hwaddr gpa, hwaddr len);
 void spapr_uv_gate_init(SpaprUltravisor *uv, MemoryRegion *ram);
 void spapr_uv_gate_map_ram(SpaprUltravisor *uv, MemoryRegion *sysmem);
 void spapr_uv_gate_changed(SpaprUltravisor *uv, uint64_t first_page,

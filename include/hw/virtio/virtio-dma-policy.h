@@ -48,12 +48,11 @@ typedef enum VirtioDMAMode {
  *     "iommu_platform" unset.  Returning true makes the device offer
  *     VIRTIO_F_ACCESS_PLATFORM as an optional feature: a driver that
  *     declines it is not failed, the device then works in direct mode.
- * @update_dma_mode: where the device's DMA goes now that the driver has
- *     accepted (@access_platform true) or declined VIRTIO_F_ACCESS_PLATFORM.
- *     Called when the device is plugged, on every change of the guest's
- *     feature set (negotiation and reset) and after migration.  QEMU's side
- *     of arch_virtio_update_dma_ops(pci_dev, qemu_direct_mode), the guest
- *     hook the 2018 virtio DMA plan proposed for Linux.
+ * @dma_mode: optional; where the device's DMA goes now that the driver
+ *     has accepted (@access_platform true) or declined
+ *     VIRTIO_F_ACCESS_PLATFORM.  Asked when the device is plugged, on every
+ *     change of the guest's feature set (negotiation and reset) and after
+ *     migration.  Without it, virtio_dma_policy_default_mode() decides.
  * @check_device: asked when a device is plugged, once its features are
  *     known.  @modern and @legacy say which interfaces its transport has:
  *     a legacy (virtio 0.9) driver cannot negotiate
@@ -72,9 +71,8 @@ struct VirtioDMAPolicyClass {
 
     bool (*offer_access_platform)(VirtioDMAPolicy *policy,
                                   VirtIODevice *vdev);
-    VirtioDMAMode (*update_dma_mode)(VirtioDMAPolicy *policy,
-                                     VirtIODevice *vdev,
-                                     bool access_platform);
+    VirtioDMAMode (*dma_mode)(VirtioDMAPolicy *policy, VirtIODevice *vdev,
+                              bool access_platform);
     bool (*check_device)(VirtioDMAPolicy *policy, VirtIODevice *vdev,
                          bool modern, bool legacy, Error **errp);
     bool (*map)(VirtioDMAPolicy *policy, VirtIODevice *vdev, void *host,

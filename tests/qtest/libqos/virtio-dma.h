@@ -17,9 +17,8 @@
  * @d: the device, its features just negotiated
  * @access_platform: whether VIRTIO_F_ACCESS_PLATFORM was negotiated
  *
- * Installs @d's DMA ops.  The one place this policy lives, the counterpart
- * of the arch_virtio_update_dma_ops(pci_dev, qemu_direct_mode) hook that
- * the 2018 virtio DMA plan proposed for Linux:
+ * Installs @d's DMA ops.  The one place this policy lives, as in a
+ * guest kernel's DMA setup for virtio:
  * without ACCESS_PLATFORM the device uses guest physical addresses
  * (direct), with it the platform's IOMMU; a secure guest bounces either
  * through shared memory.  libqos calls it from qvirtio_set_features().
