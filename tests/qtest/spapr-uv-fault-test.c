@@ -29,6 +29,7 @@
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
 #include "libqos/libqos-spapr.h"
+#include "libqos/spapr-guest.h"
 #include "libqos/virtio-pci.h"
 #include "libqos/virtio-blk.h"
 #include "libqos/virtio-net.h"
@@ -44,14 +45,6 @@
 #define EIO_SECTOR      512
 #define TIMEOUT_US      (5 * G_USEC_PER_SEC)
 
-#define UV_ESM                  0xF110
-#define UV_UNSHARE_ALL_PAGES    0xF140
-#define U_SUCCESS               0
-#define U_BUSY                  1
-#define FDT_MAGIC               0xd00dfeed
-#define KBASE                   0x400000
-
-#define KVMPPC_H_RTAS           0xF000
 #define RTAS_SET_INDICATOR      0x201A
 #define ISOLATION_STATE         9001
 #define DRC_PCI(devfn)          (4u << 28 | (devfn))
@@ -80,16 +73,6 @@ typedef struct Guest {
     uint64_t secret;
     char *ranges;           /* the shared ranges once the drivers are up */
 } Guest;
-
-/* A request in flight, its buffers mapped through the device's ops */
-typedef struct Req {
-    Dev *dev;
-    QVirtQueue *vq;
-    QVirtioSeg *segs;
-    unsigned n;
-    uint64_t gpa[3], bus[3];
-    uint32_t head;
-} Req;
 
 static char *disk_path;
 
@@ -174,20 +157,11 @@ static void no_leak(Guest *g)
 
 /* --- query-pef, query-status ------------------------------------------- */
 
-static QDict *pef_query(QTestState *qts)
-{
-    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-pef' }");
-
-    g_assert(qdict_haskey(rsp, "return"));
-    return rsp;
-}
-
 /* The shared ranges, as "start+size " words */
 static char *pef_ranges(QTestState *qts)
 {
-    QDict *rsp = pef_query(qts);
-    QList *ranges = qdict_get_qlist(qdict_get_qdict(rsp, "return"),
-                                    "shared");
+    g_autoptr(QDict) info = qspapr_query_pef(qts);
+    QList *ranges = qdict_get_qlist(info, "shared");
     GString *s = g_string_new("");
     QListEntry *e;
 
@@ -198,7 +172,6 @@ static char *pef_ranges(QTestState *qts)
                                qdict_get_int(r, "start"),
                                qdict_get_int(r, "size"));
     }
-    qobject_unref(rsp);
     return g_string_free(s, false);
 }
 
@@ -208,30 +181,18 @@ static char *pef_ranges(QTestState *qts)
  */
 static void pef_check(Guest *g, bool secure)
 {
-    QDict *rsp = pef_query(g->qts);
-    QDict *info = qdict_get_qdict(rsp, "return");
-    QList *ranges = qdict_get_qlist(info, "shared");
-    uint64_t desc = g->blk.vq[0]->desc;
-    bool rings = false, secret = false;
-    QListEntry *e;
+    QTestState *qts = g->qts;
 
-    g_assert_cmpint(qdict_get_bool(info, "secure"), ==, secure);
-    g_assert_cmpint(qdict_get_int(info, "denied-reads"), ==, 0);
-    g_assert_cmpint(qdict_get_int(info, "denied-writes"), ==, 0);
-    QLIST_FOREACH_ENTRY(ranges, e) {
-        QDict *r = qobject_to(QDict, qlist_entry_obj(e));
-        uint64_t start = qdict_get_int(r, "start");
-        uint64_t end = start + qdict_get_int(r, "size");
-
-        rings |= desc >= start && desc < end;
-        secret |= g->secret < end && g->secret + SECRET_LEN > start;
-    }
-    g_assert_cmpint(rings, ==, secure);
-    g_assert_false(secret);
+    g_assert_cmpint(qspapr_pef_stat(qts, "secure"), ==, secure);
+    g_assert_cmpint(qspapr_pef_stat(qts, "denied-reads"), ==, 0);
+    g_assert_cmpint(qspapr_pef_stat(qts, "denied-writes"), ==, 0);
+    g_assert_cmpuint(qspapr_pef_shared_bytes(qts, g->blk.vq[0]->desc, 1), ==,
+                     secure);
+    g_assert_cmpuint(qspapr_pef_shared_bytes(qts, g->secret, SECRET_LEN), ==,
+                     0);
     if (!secure) {
-        g_assert_cmpint(qdict_get_int(info, "shared-pages"), ==, 0);
+        g_assert_cmpint(qspapr_pef_stat(qts, "shared-pages"), ==, 0);
     }
-    qobject_unref(rsp);
 }
 
 static const char *run_state(QTestState *qts)
@@ -297,13 +258,9 @@ static void dev_start(Guest *g, Dev *dev, int nqueues)
  */
 static void guest_secure_start(Guest *g)
 {
-    uint64_t args[] = { KBASE, g->fdt };
-
     dev_init(g, &g->blk, BLK_SLOT);
     dev_init(g, &g->net, NET_SLOT);
-    qtest_writel(g->qts, g->fdt, FDT_MAGIC);
-    g_assert_cmphex(qtest_spapr_ucall(g->qts, UV_ESM, 2, args, NULL), ==,
-                    g->fdt);
+    qspapr_enter_secure(g->qts, g->fdt);
     dev_start(g, &g->blk, 1);
     dev_start(g, &g->net, 2);
     secret_plant(g);
@@ -363,33 +320,16 @@ static void guest_shutdown(Guest *g)
 
 /* --- requests ---------------------------------------------------------- */
 
-static void req_submit(Guest *g, Req *r, Dev *dev, int q, QVirtioSeg *segs,
-                       unsigned n)
+/* A request in flight, its buffers mapped through the device's ops */
+static void req_submit(Guest *g, QVirtioReq *r, Dev *dev, int q,
+                       QVirtioSeg *segs, unsigned n)
 {
-    unsigned i;
-
-    g_assert_cmpuint(n, <=, ARRAY_SIZE(r->gpa));
-    *r = (Req) { .dev = dev, .vq = dev->vq[q], .segs = segs, .n = n };
-    for (i = 0; i < n; i++) {
-        r->gpa[i] = guest_alloc(g->alloc, segs[i].len);
-        qtest_memwrite(g->qts, r->gpa[i], segs[i].data, segs[i].len);
-        r->bus[i] = qvirtio_dma_map(dev->vdev, r->gpa[i], segs[i].len,
-                                    segs[i].write ? QDMA_FROM_DEVICE :
-                                    QDMA_TO_DEVICE);
-        g_assert_cmphex(r->bus[i], !=, QDMA_MAPPING_ERROR);
-    }
-    for (i = 0; i < n; i++) {
-        uint32_t idx = qvirtqueue_add(g->qts, r->vq, r->bus[i], segs[i].len,
-                                      segs[i].write, i + 1 < n);
-        if (!i) {
-            r->head = idx;
-        }
-    }
-    qvirtqueue_kick(g->qts, dev->vdev, r->vq, r->head);
+    g_assert_cmpint(qvirtio_req_submit(g->qts, r, dev->vdev, g->alloc,
+                                       dev->vq[q], segs, n, false), ==, 0);
 }
 
 /* Whether the device completed @r (requests complete in order here) */
-static bool req_wait(Guest *g, Req *r, gint64 timeout_us)
+static bool req_wait(Guest *g, QVirtioReq *r, gint64 timeout_us)
 {
     uint32_t head;
 
@@ -400,35 +340,12 @@ static bool req_wait(Guest *g, Req *r, gint64 timeout_us)
     return true;
 }
 
-/* The buffers back to the driver: unmapped, what the device wrote */
-static void req_finish(Guest *g, Req *r)
-{
-    unsigned i;
-
-    for (i = 0; i < r->n; i++) {
-        QVirtioSeg *s = &r->segs[i];
-
-        qvirtio_dma_unmap(r->dev->vdev, r->bus[i], s->len,
-                          s->write ? QDMA_FROM_DEVICE : QDMA_TO_DEVICE);
-        if (s->write) {
-            qtest_memread(g->qts, r->gpa[i], s->data, s->len);
-        }
-        guest_free(g->alloc, r->gpa[i]);
-    }
-}
-
-static void blk_submit(Guest *g, Req *r, uint8_t hdr[16], QVirtioSeg segs[3],
+static void blk_submit(Guest *g, QVirtioReq *r, QVirtioBlkReq *req,
                        uint32_t type, uint64_t sector, void *data,
-                       uint32_t len, uint8_t *status)
+                       uint32_t len)
 {
-    memset(hdr, 0, 16);
-    stl_le_p(hdr, type);
-    stq_le_p(hdr + 8, sector);
-    *status = 0xff;
-    segs[0] = (QVirtioSeg) { hdr, 16, false };
-    segs[1] = (QVirtioSeg) { data, len, type == VIRTIO_BLK_T_IN };
-    segs[2] = (QVirtioSeg) { status, 1, true };
-    req_submit(g, r, &g->blk, 0, segs, 3);
+    qvirtio_blk_req_init(req, g->blk.vdev, type, sector, data, len);
+    req_submit(g, r, &g->blk, 0, req->segs, 3);
 }
 
 static int blk_io(Guest *g, uint32_t type, uint64_t sector, void *buf,
@@ -576,20 +493,13 @@ static void test_blk_eio(void)
     unlink(conf_path);
 }
 
-static uint64_t ucall(QTestState *qts, uint64_t opcode)
-{
-    uint64_t args[] = { 0, 0 };
-
-    return qtest_spapr_ucall(qts, opcode, ARRAY_SIZE(args), args, NULL);
-}
-
 /* --- 2. the network peer goes away ------------------------------------ */
 
 #define NET_BURST       32
 #define FRAME_LEN       1000
 
-static void net_submit(Guest *g, Req *r, uint8_t hdr[12], QVirtioSeg segs[2],
-                       uint8_t *frame)
+static void net_submit(Guest *g, QVirtioReq *r, uint8_t hdr[12],
+                       QVirtioSeg segs[2], uint8_t *frame)
 {
     memset(hdr, 0, 12);
     segs[0] = (QVirtioSeg) { hdr, 12, false };
@@ -598,7 +508,7 @@ static void net_submit(Guest *g, Req *r, uint8_t hdr[12], QVirtioSeg segs[2],
 }
 
 /* @n frames, kicked one by one; whether each completed is up to the caller */
-static void net_burst(Guest *g, Req *r, uint8_t (*hdr)[12],
+static void net_burst(Guest *g, QVirtioReq *r, uint8_t (*hdr)[12],
                       QVirtioSeg (*segs)[2], uint8_t (*frames)[FRAME_LEN],
                       int n, uint8_t seed)
 {
@@ -621,7 +531,7 @@ static void test_net_peer_gone(void)
     static uint8_t frames[NET_BURST][FRAME_LEN];
     uint8_t hdr[NET_BURST][12];
     QVirtioSeg segs[NET_BURST][2];
-    Req r[NET_BURST];
+    QVirtioReq r[NET_BURST];
     int i, round;
 
     check_net(g, 0x20);
@@ -633,7 +543,7 @@ static void test_net_peer_gone(void)
         }
         for (i = 0; i < 8; i++) {
             g_assert_true(req_wait(g, &r[i], TIMEOUT_US));
-            req_finish(g, &r[i]);
+            qvirtio_req_finish(g->qts, &r[i]);
         }
     }
     check_blk(g, 8, 0x42);
@@ -660,31 +570,31 @@ static void test_net_peer_gone_held(void)
     static uint8_t frames[NET_BURST][FRAME_LEN];
     uint8_t hdr[NET_BURST][12];
     QVirtioSeg segs[NET_BURST][2];
-    Req r[NET_BURST];
+    QVirtioReq r[NET_BURST];
     int n, held = -1;
 
     check_net(g, 0x30);
     for (n = 0; n < NET_BURST && held < 0; n++) {
         net_burst(g, &r[n], &hdr[n], &segs[n], &frames[n], 1, 0x31 + n);
         if (req_wait(g, &r[n], G_USEC_PER_SEC / 2)) {
-            req_finish(g, &r[n]);
+            qvirtio_req_finish(g->qts, &r[n]);
         } else {
             held = n;
         }
     }
     g_test_message("the socket took %d frames, QEMU holds the next", held);
     g_assert_cmpint(held, >=, 0);
-    g_assert_cmphex(ucall(g->qts, UV_UNSHARE_ALL_PAGES), ==, U_BUSY);
+    g_assert_cmphex(qspapr_uv_unshare_all(g->qts), ==, U_BUSY);
     busy = pef_ranges(g->qts);
     g_assert_cmpstr(busy, ==, g->ranges);
 
     close(g->peer);
     g->peer = -1;
     g_assert_true(req_wait(g, &r[held], TIMEOUT_US));
-    req_finish(g, &r[held]);
+    qvirtio_req_finish(g->qts, &r[held]);
     net_burst(g, r, hdr, segs, frames, 1, 0x50);
     g_assert_true(req_wait(g, &r[0], TIMEOUT_US));
-    req_finish(g, &r[0]);
+    qvirtio_req_finish(g->qts, &r[0]);
     check_after(g);
     guest_shutdown(g);
 }
@@ -810,8 +720,8 @@ static void rtas_isolate(Guest *g, uint32_t drc_index)
     qtest_writel(g->qts, args + 16, drc_index);
     qtest_writel(g->qts, args + 20, 0);         /* isolated */
     qtest_writel(g->qts, args + 24, -1);
-    g_assert_cmphex(qtest_spapr_hcall(g->qts, KVMPPC_H_RTAS, 1, hargs, NULL),
-                    ==, 0);
+    g_assert_cmphex(qtest_spapr_hcall(g->qts, H_RTAS, 1, hargs, NULL), ==,
+                    H_SUCCESS);
     g_assert_cmpint(qtest_readl(g->qts, args + 24), ==, 0);
     guest_free(g->alloc, args);
 }
@@ -828,9 +738,9 @@ static void rtas_isolate(Guest *g, uint32_t drc_index)
 static void test_unplug_shared(void)
 {
     Guest *g = guest_boot_raw(0);
-    uint8_t hdr[2][16], status[2], data[2][4096], back[4096];
-    QVirtioSeg segs[2][3];
-    Req r[2];
+    uint8_t data[2][4096], back[4096];
+    QVirtioBlkReq req[2];
+    QVirtioReq r[2];
     QDict *rsp;
     int i;
 
@@ -839,12 +749,12 @@ static void test_unplug_shared(void)
     blk_throttle(g, 1);
     for (i = 0; i < 2; i++) {
         fill(data[i], sizeof(data[i]), 0x42 + i);
-        blk_submit(g, &r[i], hdr[i], segs[i], VIRTIO_BLK_T_OUT, 200 + 8 * i,
-                   data[i], sizeof(data[i]), &status[i]);
+        blk_submit(g, &r[i], &req[i], VIRTIO_BLK_T_OUT, 200 + 8 * i,
+                   data[i], sizeof(data[i]));
     }
     g_assert_true(req_wait(g, &r[0], TIMEOUT_US));
-    req_finish(g, &r[0]);
-    g_assert_cmpint(status[0], ==, VIRTIO_BLK_S_OK);
+    qvirtio_req_finish(g->qts, &r[0]);
+    g_assert_cmpint(req[0].status, ==, VIRTIO_BLK_S_OK);
     g_assert_false(req_wait(g, &r[1], G_USEC_PER_SEC / 10));
 
     qtest_qmp_device_del_send(g->qts, "vblk");
@@ -860,21 +770,16 @@ static void test_unplug_shared(void)
     qobject_unref(rsp);
     /* unrealize drained it: done, and on disk */
     g_assert_true(req_wait(g, &r[1], 0));
-    req_finish(g, &r[1]);
-    g_assert_cmpint(status[1], ==, VIRTIO_BLK_S_OK);
+    qvirtio_req_finish(g->qts, &r[1]);
+    g_assert_cmpint(req[1].status, ==, VIRTIO_BLK_S_OK);
     disk_pread(208, back, sizeof(back));
     g_assert_cmpmem(back, sizeof(back), data[1], sizeof(data[1]));
 
-    g_assert_cmphex(ucall(g->qts, UV_UNSHARE_ALL_PAGES), ==, U_SUCCESS);
-    rsp = pef_query(g->qts);
-    g_assert_true(qdict_get_bool(qdict_get_qdict(rsp, "return"), "secure"));
-    g_assert_cmpint(qdict_get_int(qdict_get_qdict(rsp, "return"),
-                                  "shared-pages"), ==, 0);
-    g_assert_cmpint(qdict_get_int(qdict_get_qdict(rsp, "return"),
-                                  "denied-reads"), ==, 0);
-    g_assert_cmpint(qdict_get_int(qdict_get_qdict(rsp, "return"),
-                                  "denied-writes"), ==, 0);
-    qobject_unref(rsp);
+    g_assert_cmphex(qspapr_uv_unshare_all(g->qts), ==, U_SUCCESS);
+    g_assert_true(qspapr_is_secure(g->qts));
+    g_assert_cmpint(qspapr_pef_stat(g->qts, "shared-pages"), ==, 0);
+    g_assert_cmpint(qspapr_pef_stat(g->qts, "denied-reads"), ==, 0);
+    g_assert_cmpint(qspapr_pef_stat(g->qts, "denied-writes"), ==, 0);
     qemu_alive(g->qts);
     secret_intact(g);
     no_leak(g);
@@ -893,22 +798,23 @@ static void test_reset_mid_io(void)
 {
     Guest *g = guest_boot_raw(0);
     QPCIBus *bus = g->qs->pcibus;
-    uint8_t hdr[2][16], status[2], data[2][8192], nhdr[12];
+    uint8_t data[2][8192], nhdr[12];
     static uint8_t frame[FRAME_LEN];
     g_autofree uint8_t *zero = g_malloc0(SECRET_LEN);
     g_autofree uint8_t *got = g_malloc(SECRET_LEN);
-    QVirtioSeg segs[2][3], nsegs[2];
+    QVirtioBlkReq req[2];
+    QVirtioSeg nsegs[2];
     uint64_t secret = g->secret;
-    Req r[3];
+    QVirtioReq r[3];
 
     check_blk(g, 8, 0x50);
     check_net(g, 0x51);
     blk_throttle(g, 1);
     fill(data[0], sizeof(data[0]), 0x52);
-    blk_submit(g, &r[0], hdr[0], segs[0], VIRTIO_BLK_T_OUT, 300, data[0],
-               sizeof(data[0]), &status[0]);
-    blk_submit(g, &r[1], hdr[1], segs[1], VIRTIO_BLK_T_IN, 8, data[1],
-               sizeof(data[1]), &status[1]);
+    blk_submit(g, &r[0], &req[0], VIRTIO_BLK_T_OUT, 300, data[0],
+               sizeof(data[0]));
+    blk_submit(g, &r[1], &req[1], VIRTIO_BLK_T_IN, 8, data[1],
+               sizeof(data[1]));
     fill(frame, sizeof(frame), 0x53);
     net_submit(g, &r[2], nhdr, nsegs, frame);
 

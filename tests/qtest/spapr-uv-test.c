@@ -16,72 +16,25 @@
 #include "qemu/units.h"
 #include "libqtest.h"
 #include "libqos/libqos.h"
+#include "libqos/spapr-guest.h"
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
 
-#define UV_ESM                  0xF110
-#define UV_SHARE_PAGE           0xF130
-#define UV_UNSHARE_PAGE         0xF134
-#define UV_UNSHARE_ALL_PAGES    0xF140
-
-#define U_SUCCESS               0
-#define U_FUNCTION              ((uint64_t)-2)
-#define U_RETRY                 ((uint64_t)-5)
-#define U_PERMISSION            ((uint64_t)-11)
-#define U_P2                    ((uint64_t)-55)
-#define U_P3                    ((uint64_t)-56)
-
-#define H_SUCCESS               0
-#define H_FUNCTION              ((uint64_t)-2)
-#define H_RANDOM                0x300
-#define H_LOGICAL_CI_LOAD       0x3C
-
 #define RAM_SIZE                (512 * MiB)
-#define PAGE_SIZE               (64 * KiB)
+#define PAGE_SIZE               QSPAPR_UV_PAGE_SIZE
 #define NR_PAGES                (RAM_SIZE / PAGE_SIZE)
-#define KBASE                   0x400000ULL
+#define KBASE                   QSPAPR_KBASE
 #define FDT_ADDR                0x2000000ULL
-#define FDT_MAGIC               0xd00dfeed
 
 static const char *pef_args =
     "-machine pseries,confidential-guest-support=pef0 "
     "-object pef-guest,id=pef0 -m 512M";
 
-static uint64_t ucall(QTestState *qts, uint64_t opcode, uint64_t r4,
-                      uint64_t r5, uint64_t *rets)
-{
-    uint64_t args[] = { r4, r5 };
-
-    return qtest_spapr_ucall(qts, opcode, ARRAY_SIZE(args), args, rets);
-}
-
-static QDict *pef_props(QTestState *qts)
-{
-    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'qom-get', 'arguments': "
-                           "{ 'path': '/objects/pef0', "
-                           "'property': 'ultravisor' } }");
-
-    g_assert(qdict_haskey(rsp, "return"));
-    return rsp;
-}
-
-static int64_t pef_stat(QTestState *qts, const char *name)
-{
-    QDict *rsp = pef_props(qts);
-    QDict *uv = qdict_get_qdict(rsp, "return");
-    int64_t val = !strcmp(name, "secure") || !strcmp(name, "debug") ?
-                  qdict_get_bool(uv, name) : qdict_get_int(uv, name);
-
-    qobject_unref(rsp);
-    return val;
-}
-
 /* query-pef: one shared range, and the last denial where we probed */
 static void check_query_pef(QTestState *qts, uint64_t start, uint64_t size,
                             uint64_t denied_gpa)
 {
-    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-pef' }");
-    QDict *info = qdict_get_qdict(rsp, "return");
+    QDict *info = qspapr_query_pef(qts);
     QList *shared = qdict_get_qlist(info, "shared");
     QList *denials = qdict_get_qlist(info, "last-denials");
     QDict *range, *denial = NULL;
@@ -98,7 +51,7 @@ static void check_query_pef(QTestState *qts, uint64_t start, uint64_t size,
     }
     g_assert_cmphex(qdict_get_int(denial, "gpa"), ==, denied_gpa);
     g_assert_false(qdict_get_bool(denial, "write"));
-    qobject_unref(rsp);
+    qobject_unref(info);
 }
 
 /* HMP "info pef" says the same as query-pef */
@@ -126,11 +79,10 @@ static QTestState *secure_guest_pef(const char *pef_opts,
                                   "-m 512M %s", pef_opts, extra_args);
     uint64_t rets[9];
 
-    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
-    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, rets), ==, FDT_ADDR);
+    g_assert_cmphex(qspapr_uv_esm(qts, FDT_ADDR, rets), ==, FDT_ADDR);
     g_assert_cmphex(rets[0], ==, KBASE);       /* r4 */
     g_assert_cmphex(rets[1], ==, 0);           /* r5 */
-    g_assert_cmpint(pef_stat(qts, "secure"), ==, 1);
+    g_assert_cmpint(qspapr_pef_stat(qts, "secure"), ==, 1);
     return qts;
 }
 
@@ -152,9 +104,7 @@ static void test_no_ultravisor(void)
 
     g_assert_nonnull(strstr(out, "no emulated Ultravisor"));
 
-    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
-    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==,
-                    U_FUNCTION);
+    g_assert_cmphex(qspapr_uv_esm(qts, FDT_ADDR, NULL), ==, U_FUNCTION);
     qtest_quit(qts);
 }
 
@@ -162,13 +112,13 @@ static void test_before_esm(void)
 {
     QTestState *qts = qtest_init(pef_args);
 
-    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, 1, 1, NULL), ==, U_PERMISSION);
-    g_assert_cmphex(ucall(qts, UV_UNSHARE_PAGE, 1, 1, NULL), ==,
+    g_assert_cmphex(qspapr_ucall(qts, UV_SHARE_PAGE, 1, 1), ==, U_PERMISSION);
+    g_assert_cmphex(qspapr_ucall(qts, UV_UNSHARE_PAGE, 1, 1), ==,
                     U_PERMISSION);
-    g_assert_cmphex(ucall(qts, UV_UNSHARE_ALL_PAGES, 0, 0, NULL), ==,
+    g_assert_cmphex(qspapr_ucall(qts, UV_UNSHARE_ALL_PAGES, 0, 0), ==,
                     U_PERMISSION);
-    g_assert_cmphex(ucall(qts, 0xF1FC, 0, 0, NULL), ==, U_FUNCTION);
-    g_assert_cmpint(pef_stat(qts, "secure"), ==, 0);
+    g_assert_cmphex(qspapr_ucall(qts, 0xF1FC, 0, 0), ==, U_FUNCTION);
+    g_assert_cmpint(qspapr_pef_stat(qts, "secure"), ==, 0);
     qtest_quit(qts);
 }
 
@@ -176,18 +126,18 @@ static void test_esm_errors(void)
 {
     QTestState *qts = qtest_init(pef_args);
 
-    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
-    g_assert_cmphex(ucall(qts, UV_ESM, 0, FDT_ADDR, NULL), ==, U_P2);
-    g_assert_cmphex(ucall(qts, UV_ESM, KBASE + 2, FDT_ADDR, NULL), ==, U_P2);
-    g_assert_cmphex(ucall(qts, UV_ESM, RAM_SIZE, FDT_ADDR, NULL), ==, U_P2);
-    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, 0, NULL), ==, U_P3);
-    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, RAM_SIZE, NULL), ==, U_P3);
-    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, UINT64_MAX - 1, NULL), ==,
+    qtest_writel(qts, FDT_ADDR, QSPAPR_FDT_MAGIC);
+    g_assert_cmphex(qspapr_ucall(qts, UV_ESM, 0, FDT_ADDR), ==, U_P2);
+    g_assert_cmphex(qspapr_ucall(qts, UV_ESM, KBASE + 2, FDT_ADDR), ==, U_P2);
+    g_assert_cmphex(qspapr_ucall(qts, UV_ESM, RAM_SIZE, FDT_ADDR), ==, U_P2);
+    g_assert_cmphex(qspapr_ucall(qts, UV_ESM, KBASE, 0), ==, U_P3);
+    g_assert_cmphex(qspapr_ucall(qts, UV_ESM, KBASE, RAM_SIZE), ==, U_P3);
+    g_assert_cmphex(qspapr_ucall(qts, UV_ESM, KBASE, UINT64_MAX - 1), ==,
                     U_P3);
     /* no device tree there */
-    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR + PAGE_SIZE, NULL),
+    g_assert_cmphex(qspapr_ucall(qts, UV_ESM, KBASE, FDT_ADDR + PAGE_SIZE),
                     ==, U_P3);
-    g_assert_cmpint(pef_stat(qts, "secure"), ==, 0);
+    g_assert_cmpint(qspapr_pef_stat(qts, "secure"), ==, 0);
     qtest_quit(qts);
 }
 
@@ -196,8 +146,8 @@ static void test_esm(void)
     QTestState *qts = secure_guest();
 
     /* The real Ultravisor cannot make a secure guest secure again */
-    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==, U_RETRY);
-    g_assert_cmpint(pef_stat(qts, "shared-pages"), ==, 0);
+    g_assert_cmphex(qspapr_ucall(qts, UV_ESM, KBASE, FDT_ADDR), ==, U_RETRY);
+    g_assert_cmpint(qspapr_pef_stat(qts, "shared-pages"), ==, 0);
     qtest_quit(qts);
 }
 
@@ -205,19 +155,19 @@ static void test_share_errors(void)
 {
     QTestState *qts = secure_guest();
 
-    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, NR_PAGES, 1, NULL), ==, U_P2);
-    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, 1, 0, NULL), ==, U_P2);
-    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, NR_PAGES - 1, 2, NULL), ==,
+    g_assert_cmphex(qspapr_ucall(qts, UV_SHARE_PAGE, NR_PAGES, 1), ==, U_P2);
+    g_assert_cmphex(qspapr_ucall(qts, UV_SHARE_PAGE, 1, 0), ==, U_P2);
+    g_assert_cmphex(qspapr_ucall(qts, UV_SHARE_PAGE, NR_PAGES - 1, 2), ==,
                     U_P2);
-    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, 1, UINT64_MAX, NULL), ==,
+    g_assert_cmphex(qspapr_ucall(qts, UV_SHARE_PAGE, 1, UINT64_MAX), ==,
                     U_P2);
-    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, UINT64_MAX, 2, NULL), ==,
+    g_assert_cmphex(qspapr_ucall(qts, UV_SHARE_PAGE, UINT64_MAX, 2), ==,
                     U_P2);
-    g_assert_cmphex(ucall(qts, UV_UNSHARE_PAGE, NR_PAGES, 1, NULL), ==,
+    g_assert_cmphex(qspapr_ucall(qts, UV_UNSHARE_PAGE, NR_PAGES, 1), ==,
                     U_P2);
-    g_assert_cmphex(ucall(qts, UV_UNSHARE_PAGE, 0, 0, NULL), ==, U_P2);
-    g_assert_cmphex(ucall(qts, 0xF1FC, 0, 0, NULL), ==, U_FUNCTION);
-    g_assert_cmpint(pef_stat(qts, "shared-pages"), ==, 0);
+    g_assert_cmphex(qspapr_ucall(qts, UV_UNSHARE_PAGE, 0, 0), ==, U_P2);
+    g_assert_cmphex(qspapr_ucall(qts, 0xF1FC, 0, 0), ==, U_FUNCTION);
+    g_assert_cmpint(qspapr_pef_stat(qts, "shared-pages"), ==, 0);
     qtest_quit(qts);
 }
 
@@ -239,10 +189,10 @@ static void test_share_unshare(void)
     g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, rets),
                     ==, H_SUCCESS);
     g_assert_cmphex(rets[0], ==, 0);
-    g_assert_cmpint(pef_stat(qts, "denied-reads"), >, 0);
+    g_assert_cmpint(qspapr_pef_stat(qts, "denied-reads"), >, 0);
 
-    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, page, 2, NULL), ==, U_SUCCESS);
-    g_assert_cmpint(pef_stat(qts, "shared-pages"), ==, 2);
+    g_assert_cmphex(qspapr_ucall(qts, UV_SHARE_PAGE, page, 2), ==, U_SUCCESS);
+    g_assert_cmpint(qspapr_pef_stat(qts, "shared-pages"), ==, 2);
     check_query_pef(qts, gpa, 2 * PAGE_SIZE, gpa + 8);
     check_info_pef(qts, gpa, 2 * PAGE_SIZE, gpa + 8);
     g_assert_cmphex(qtest_readq(qts, gpa + 8), ==, 0);
@@ -254,12 +204,12 @@ static void test_share_unshare(void)
     g_assert_cmphex(rets[0], ==, 0x0123456789abcdefULL);
 
     /* Sharing again changes nothing, the page is not zeroed again */
-    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, page, 1, NULL), ==, U_SUCCESS);
+    g_assert_cmphex(qspapr_ucall(qts, UV_SHARE_PAGE, page, 1), ==, U_SUCCESS);
     g_assert_cmphex(qtest_readq(qts, gpa + 8), ==, 0x0123456789abcdefULL);
 
-    g_assert_cmphex(ucall(qts, UV_UNSHARE_PAGE, page, 1, NULL), ==,
+    g_assert_cmphex(qspapr_ucall(qts, UV_UNSHARE_PAGE, page, 1), ==,
                     U_SUCCESS);
-    g_assert_cmpint(pef_stat(qts, "shared-pages"), ==, 1);
+    g_assert_cmpint(qspapr_pef_stat(qts, "shared-pages"), ==, 1);
     g_assert_cmphex(qtest_readq(qts, gpa + 8), ==, 0);
     qtest_writeq(qts, gpa + 8, 0x5ec7e75ec7e75ec7ULL);
     g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, rets),
@@ -268,9 +218,9 @@ static void test_share_unshare(void)
 
     /* The page after it is still shared, until UV_UNSHARE_ALL_PAGES */
     qtest_writeq(qts, gpa + PAGE_SIZE, 42);
-    g_assert_cmphex(ucall(qts, UV_UNSHARE_ALL_PAGES, 0, 0, NULL), ==,
+    g_assert_cmphex(qspapr_ucall(qts, UV_UNSHARE_ALL_PAGES, 0, 0), ==,
                     U_SUCCESS);
-    g_assert_cmpint(pef_stat(qts, "shared-pages"), ==, 0);
+    g_assert_cmpint(qspapr_pef_stat(qts, "shared-pages"), ==, 0);
     g_assert_cmphex(qtest_readq(qts, gpa + PAGE_SIZE), ==, 0);
     qtest_quit(qts);
 }
@@ -288,8 +238,8 @@ static void test_h_random(void)
     g_assert_cmphex(qtest_spapr_hcall(qts, H_RANDOM, 0, NULL, NULL), ==,
                     H_FUNCTION);
     /* and nested guests: H_ENTER_NESTED */
-    g_assert_cmphex(qtest_spapr_hcall(qts, 0xf804, 0, NULL, NULL), ==,
-                    H_FUNCTION);
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_ENTER_NESTED, 0, NULL, NULL),
+                    ==, H_FUNCTION);
     qtest_quit(qts);
 }
 
@@ -302,8 +252,7 @@ static void test_stop_on_violation(void)
     uint64_t args[] = { 8, 0x100 * PAGE_SIZE };
     QDict *rsp;
 
-    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
-    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==, FDT_ADDR);
+    qspapr_enter_secure(qts, FDT_ADDR);
     g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, NULL),
                     ==, H_SUCCESS);
     qtest_qmp_eventwait(qts, "STOP");
@@ -328,13 +277,12 @@ static void test_x_gate_off(void)
     QDict *rsp;
 
     qtest_writeq(qts, gpa, 0x5ec7e75ec7e75ec7ULL);
-    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
-    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==, FDT_ADDR);
-    g_assert_cmpint(pef_stat(qts, "secure"), ==, 1);
+    qspapr_enter_secure(qts, FDT_ADDR);
+    g_assert_cmpint(qspapr_pef_stat(qts, "secure"), ==, 1);
     g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, rets),
                     ==, H_SUCCESS);
     g_assert_cmphex(rets[0], ==, 0x5ec7e75ec7e75ec7ULL);
-    g_assert_cmpint(pef_stat(qts, "denied-reads"), ==, 0);
+    g_assert_cmpint(qspapr_pef_stat(qts, "denied-reads"), ==, 0);
 
     rsp = qtest_qmp(qts, "{ 'execute': 'qom-set', 'arguments': { 'path': "
                     "'/objects/pef0', 'property': 'x-gate', 'value': true } }");
@@ -345,7 +293,6 @@ static void test_x_gate_off(void)
     qtest_quit(qts);
 }
 
-#define KVMPPC_H_RTAS               0xf000
 #define RTAS_GET_TIME_OF_DAY        0x2001
 #define RTAS_IBM_GET_SYSTEM_PARAMETER 0x2008
 #define RTAS_IBM_SET_SYSTEM_PARAMETER 0x2009
@@ -359,14 +306,11 @@ static void test_x_gate_off(void)
 /* The emulated Ultravisor's RTAS bounce pages, as query-pef reports them */
 static uint64_t bounce_base(QTestState *qts)
 {
-    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-pef' }");
-    QDict *reserved = qdict_get_qdict(qdict_get_qdict(rsp, "return"),
-                                      "reserved");
-    uint64_t base = qdict_get_int(reserved, "start");
+    g_autoptr(QDict) info = qspapr_query_pef(qts);
+    QDict *reserved = qdict_get_qdict(info, "reserved");
 
     g_assert_cmpint(qdict_get_int(reserved, "size"), ==, BOUNCE_SIZE);
-    qobject_unref(rsp);
-    return base;
+    return qdict_get_int(reserved, "start");
 }
 
 /* A struct rtas_args in guest memory: token, nargs, nret, args, rets */
@@ -400,37 +344,37 @@ static void test_rtas_bounce(void)
     char text[64] = { 0 };
 
     rtas_args(qts, args_gpa, RTAS_GET_TIME_OF_DAY, 0, 8, NULL);
-    g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_RTAS, 1, hargs, NULL),
                     ==, H_SUCCESS);
     g_assert_cmpuint(qtest_readl(qts, args_gpa + 12), ==, 0);     /* status */
     g_assert_cmpuint(qtest_readl(qts, args_gpa + 16), >=, 2026);  /* year */
 
     qtest_memset(qts, buf, 0, 1024);
     rtas_args(qts, args_gpa, RTAS_IBM_GET_SYSTEM_PARAMETER, 3, 1, sysparm);
-    g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_RTAS, 1, hargs, NULL),
                     ==, H_SUCCESS);
     g_assert_cmpuint(qtest_readl(qts, args_gpa + 24), ==, 0);
     qtest_memread(qts, buf + 2, text, sizeof(text) - 1);
     g_assert(g_str_has_prefix(text, "MaxEntCap="));
-    g_assert_cmpint(pef_stat(qts, "denied-reads"), ==, 0);
-    g_assert_cmpint(pef_stat(qts, "denied-writes"), ==, 0);
+    g_assert_cmpint(qspapr_pef_stat(qts, "denied-reads"), ==, 0);
+    g_assert_cmpint(qspapr_pef_stat(qts, "denied-writes"), ==, 0);
 
     /* Too large to bounce: the hypervisor's write is refused */
     sysparm[2] = 8192;
     qtest_memset(qts, buf, 0, 64);
     rtas_args(qts, args_gpa, RTAS_IBM_GET_SYSTEM_PARAMETER, 3, 1, sysparm);
-    g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_RTAS, 1, hargs, NULL),
                     ==, H_SUCCESS);
     g_assert_cmphex(qtest_readq(qts, buf), ==, 0);
-    g_assert_cmpint(pef_stat(qts, "denied-writes"), >, 0);
+    g_assert_cmpint(qspapr_pef_stat(qts, "denied-writes"), >, 0);
 
     /* A bad argument block: H_PARAMETER */
     rtas_args(qts, args_gpa, RTAS_GET_TIME_OF_DAY, 20, 1, NULL);
-    g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
-                    ==, (uint64_t)-4);
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_RTAS, 1, hargs, NULL),
+                    ==, H_PARAMETER);
     hargs[0] = RAM_SIZE + PAGE_SIZE;
-    g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
-                    ==, (uint64_t)-4);
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_RTAS, 1, hargs, NULL),
+                    ==, H_PARAMETER);
     qtest_quit(qts);
 }
 
@@ -467,7 +411,7 @@ static void test_rtas_bounce_exact(void)
     }
     qtest_writew(qts, buf, 4);
     rtas_args(qts, args_gpa, RTAS_IBM_SET_SYSTEM_PARAMETER, 2, 1, sysparm);
-    g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_RTAS, 1, hargs, NULL),
                     ==, H_SUCCESS);
     /* RTAS_OUT_NOT_AUTHORIZED: a parameter the guest may not set */
     g_assert_cmpint((int32_t)qtest_readl(qts, args_gpa + 20), ==, -9002);
@@ -475,20 +419,20 @@ static void test_rtas_bounce_exact(void)
 
     /* A parameter longer than the bounce buffer is not bounced at all */
     qtest_writew(qts, buf, 8 * KiB);
-    g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_RTAS, 1, hargs, NULL),
                     ==, H_SUCCESS);
     assert_bounce_clear(qts);
 
     /* os-term: the string and its NUL, nothing after it */
     qtest_memwrite(qts, buf, "bye", 4);
     rtas_args(qts, args_gpa, RTAS_IBM_OS_TERM, 1, 1, term);
-    g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_RTAS, 1, hargs, NULL),
                     ==, H_SUCCESS);
     assert_bounce_clear(qts);
 
     /* A string without a NUL in the bounce buffer's size: not bounced */
     qtest_memset(qts, buf, 'x', 8 * KiB);
-    g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs, NULL),
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_RTAS, 1, hargs, NULL),
                     ==, H_SUCCESS);
     assert_bounce_clear(qts);
     qtest_quit(qts);
@@ -509,7 +453,7 @@ static void check_nvram_zero_length(QTestState *qts)
 
     for (i = 0; i < ARRAY_SIZE(tokens); i++) {
         rtas_args(qts, args_gpa, tokens[i], 3, 2, nvargs);
-        g_assert_cmphex(qtest_spapr_hcall(qts, KVMPPC_H_RTAS, 1, hargs,
+        g_assert_cmphex(qtest_spapr_hcall(qts, H_RTAS, 1, hargs,
                                           NULL), ==, H_SUCCESS);
         g_assert_cmpuint(qtest_readl(qts, args_gpa + 24), ==, 0);
         g_assert_cmpuint(qtest_readl(qts, args_gpa + 28), ==, 0);
@@ -537,14 +481,14 @@ static void test_reset(void)
 
     qtest_qmp_assert_success(qts, "{ 'execute': 'system_reset' }");
     qtest_qmp_eventwait(qts, "RESET");
-    g_assert_cmpint(pef_stat(qts, "secure"), ==, 0);
-    g_assert_cmpint(pef_stat(qts, "denied-reads"), ==, 0);
+    g_assert_cmpint(qspapr_pef_stat(qts, "secure"), ==, 0);
+    g_assert_cmpint(qspapr_pef_stat(qts, "denied-reads"), ==, 0);
     qtest_writeq(qts, args[1], 77);
     g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, rets),
                     ==, H_SUCCESS);
     g_assert_cmphex(rets[0], ==, 77);
     /* and the CPU left secure state: sharing is refused */
-    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, 1, 1, NULL), ==, U_PERMISSION);
+    g_assert_cmphex(qspapr_ucall(qts, UV_SHARE_PAGE, 1, 1), ==, U_PERMISSION);
     qtest_quit(qts);
 }
 
@@ -568,13 +512,12 @@ static void test_numa_backends(void)
     uint64_t rets[9];
     int i;
 
-    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
-    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==, FDT_ADDR);
+    qspapr_enter_secure(qts, FDT_ADDR);
     for (i = 0; i < ARRAY_SIZE(pages); i++) {
         uint64_t gpa = pages[i] * PAGE_SIZE;
 
         qtest_writeq(qts, gpa, 0x5ec7e75ec7e75ec7ULL);
-        g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, pages[i], 1, NULL), ==,
+        g_assert_cmphex(qspapr_ucall(qts, UV_SHARE_PAGE, pages[i], 1), ==,
                         U_SUCCESS);
         /* zeroed for the hypervisor, then readable by it */
         g_assert_cmphex(qtest_readq(qts, gpa), ==, 0);
@@ -585,13 +528,13 @@ static void test_numa_backends(void)
         g_assert_cmphex(rets[0], ==, 0x1000 + i);
     }
     /* Across the two backends at once */
-    g_assert_cmphex(ucall(qts, UV_UNSHARE_PAGE, node1 - 1, 2, NULL), ==,
+    g_assert_cmphex(qspapr_ucall(qts, UV_UNSHARE_PAGE, node1 - 1, 2), ==,
                     U_SUCCESS);
     g_assert_cmphex(qtest_readq(qts, (node1 - 1) * PAGE_SIZE), ==, 0);
     g_assert_cmphex(qtest_readq(qts, node1 * PAGE_SIZE), ==, 0);
-    g_assert_cmphex(ucall(qts, UV_UNSHARE_ALL_PAGES, 0, 0, NULL), ==,
+    g_assert_cmphex(qspapr_ucall(qts, UV_UNSHARE_ALL_PAGES, 0, 0), ==,
                     U_SUCCESS);
-    g_assert_cmpint(pef_stat(qts, "shared-pages"), ==, 0);
+    g_assert_cmpint(qspapr_pef_stat(qts, "shared-pages"), ==, 0);
     g_assert_cmphex(qtest_readq(qts, (node1 + 0x100) * PAGE_SIZE), ==, 0);
     qtest_quit(qts);
 }
@@ -614,17 +557,15 @@ static void test_reset_scrubs_private(void)
     qtest_memread(qts, 0x100, fw_before, sizeof(fw_before));
     g_assert_cmpuint(ldq_be_p(fw_before), !=, 0);
 
-    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
-    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==, FDT_ADDR);
-    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, shared / PAGE_SIZE, 1, NULL),
-                    ==, U_SUCCESS);
+    qspapr_enter_secure(qts, FDT_ADDR);
+    g_assert_cmphex(qspapr_uv_share(qts, shared, PAGE_SIZE), ==, U_SUCCESS);
     qtest_writeq(qts, priv, secret);
     qtest_writeq(qts, shared, 0x5a5a);
     qtest_writeq(qts, 0x100, secret);       /* the guest overwrote SLOF */
 
     qtest_qmp_assert_success(qts, "{ 'execute': 'system_reset' }");
     qtest_qmp_eventwait(qts, "RESET");
-    g_assert_cmpint(pef_stat(qts, "secure"), ==, 0);
+    g_assert_cmpint(qspapr_pef_stat(qts, "secure"), ==, 0);
 
     /* Neither the hypervisor side nor anything else sees the secret */
     g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, rets),
@@ -633,7 +574,7 @@ static void test_reset_scrubs_private(void)
     g_assert_cmphex(qtest_readq(qts, priv), ==, 0);
     /* shared pages were the hypervisor's already: left as they are */
     g_assert_cmphex(qtest_readq(qts, shared), ==, 0x5a5a);
-    g_assert_cmpint(pef_stat(qts, "denied-reads"), ==, 0);
+    g_assert_cmpint(qspapr_pef_stat(qts, "denied-reads"), ==, 0);
 
     /* and the firmware was loaded again after the wipe */
     qtest_memread(qts, 0x100, fw_after, sizeof(fw_after));
@@ -650,32 +591,29 @@ static void test_query_pef_many_ranges(void)
     QTestState *qts = qtest_init(
         "-machine pseries,confidential-guest-support=pef0 "
         "-object pef-guest,id=pef0,page-size=4K -m 512M");
-    QDict *rsp, *info;
+    QDict *info;
     QList *shared;
     uint64_t i, n = 1100;
 
-    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
-    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==, FDT_ADDR);
+    qspapr_enter_secure(qts, FDT_ADDR);
     for (i = 0; i < n; i++) {
-        g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, 0x1000 + 2 * i, 1, NULL),
+        g_assert_cmphex(qspapr_ucall(qts, UV_SHARE_PAGE, 0x1000 + 2 * i, 1),
                         ==, U_SUCCESS);
     }
-    rsp = qtest_qmp(qts, "{ 'execute': 'query-pef' }");
-    info = qdict_get_qdict(rsp, "return");
+    info = qspapr_query_pef(qts);
     shared = qdict_get_qlist(info, "shared");
     g_assert_cmpint(qdict_get_int(info, "shared-pages"), ==, n);
     g_assert_cmpint(qlist_size(shared), ==, 1024);
     g_assert_true(qdict_get_bool(info, "shared-truncated"));
-    qobject_unref(rsp);
+    qobject_unref(info);
 
     /* One range again: nothing left out */
-    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, 0x1000, 2 * n, NULL), ==,
+    g_assert_cmphex(qspapr_ucall(qts, UV_SHARE_PAGE, 0x1000, 2 * n), ==,
                     U_SUCCESS);
-    rsp = qtest_qmp(qts, "{ 'execute': 'query-pef' }");
-    info = qdict_get_qdict(rsp, "return");
+    info = qspapr_query_pef(qts);
     g_assert_cmpint(qlist_size(qdict_get_qlist(info, "shared")), ==, 1);
     g_assert_false(qdict_get_bool(info, "shared-truncated"));
-    qobject_unref(rsp);
+    qobject_unref(info);
     qtest_quit(qts);
 }
 
@@ -691,7 +629,7 @@ static void test_migration(void)
     uint64_t args[] = { 8, 0x200 * PAGE_SIZE + 16 };
     uint64_t rets[9];
 
-    g_assert_cmphex(ucall(src, UV_SHARE_PAGE, 0x200, 3, NULL), ==,
+    g_assert_cmphex(qspapr_ucall(src, UV_SHARE_PAGE, 0x200, 3), ==,
                     U_SUCCESS);
     qtest_writeq(src, args[1], 0xfeedULL);
     dst = qtest_init(dst_args);
@@ -700,8 +638,8 @@ static void test_migration(void)
     qtest_qmp_eventwait(dst, "RESUME");
     qtest_quit(src);
 
-    g_assert_cmpint(pef_stat(dst, "secure"), ==, 1);
-    g_assert_cmpint(pef_stat(dst, "shared-pages"), ==, 3);
+    g_assert_cmpint(qspapr_pef_stat(dst, "secure"), ==, 1);
+    g_assert_cmpint(qspapr_pef_stat(dst, "shared-pages"), ==, 3);
     g_assert_cmphex(qtest_spapr_hcall(dst, H_LOGICAL_CI_LOAD, 2, args, rets),
                     ==, H_SUCCESS);
     g_assert_cmphex(rets[0], ==, 0xfeedULL);
@@ -735,7 +673,7 @@ static void test_migration_inconsistent(void)
     QDict *rsp;
     const char *status;
 
-    g_assert_cmphex(ucall(src, UV_SHARE_PAGE, 0x200, 3, NULL), ==,
+    g_assert_cmphex(qspapr_ucall(src, UV_SHARE_PAGE, 0x200, 3), ==,
                     U_SUCCESS);
     qtest_qmp_assert_success(src, "{ 'execute': 'stop' }");
     qtest_qmp_assert_success(src, "{ 'execute': 'migrate', 'arguments': "
@@ -774,7 +712,7 @@ static void test_migration_inconsistent(void)
         }
         qobject_unref(rsp);
     } while (!len);
-    g_assert_cmpint(pef_stat(dst, "shared-pages"), ==, 0);
+    g_assert_cmpint(qspapr_pef_stat(dst, "shared-pages"), ==, 0);
     qtest_quit(dst);
     unlink(path);
     rmdir(tmpdir);
@@ -797,22 +735,21 @@ static void test_savevm_loadvm(void)
     cmdline = g_strdup_printf("%s -drive if=none,id=d0,file=%s,format=qcow2",
                               pef_args, img);
     qts = qtest_init(cmdline);
-    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
-    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==, FDT_ADDR);
-    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, 0x200, 2, NULL), ==, U_SUCCESS);
+    qspapr_enter_secure(qts, FDT_ADDR);
+    g_assert_cmphex(qspapr_ucall(qts, UV_SHARE_PAGE, 0x200, 2), ==, U_SUCCESS);
 
     out = qtest_hmp(qts, "savevm uv");
     g_assert_cmpstr(out, ==, "");
     g_free(out);
-    g_assert_cmphex(ucall(qts, UV_UNSHARE_ALL_PAGES, 0, 0, NULL), ==,
+    g_assert_cmphex(qspapr_ucall(qts, UV_UNSHARE_ALL_PAGES, 0, 0), ==,
                     U_SUCCESS);
-    g_assert_cmpint(pef_stat(qts, "shared-pages"), ==, 0);
+    g_assert_cmpint(qspapr_pef_stat(qts, "shared-pages"), ==, 0);
 
     out = qtest_hmp(qts, "loadvm uv");
     g_assert_cmpstr(out, ==, "");
     g_free(out);
-    g_assert_cmpint(pef_stat(qts, "secure"), ==, 1);
-    g_assert_cmpint(pef_stat(qts, "shared-pages"), ==, 2);
+    g_assert_cmpint(qspapr_pef_stat(qts, "secure"), ==, 1);
+    g_assert_cmpint(qspapr_pef_stat(qts, "shared-pages"), ==, 2);
     qtest_quit(qts);
     unlink(img);
 }
@@ -859,20 +796,19 @@ static void check_ram_size(const char *mem, uint64_t ram_size)
 
     /* The last page of RAM: private after UV_ESM, then shared */
     qtest_writeq(qts, top, 0x5ec7e75ec7e75ec7ULL);
-    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
-    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==, FDT_ADDR);
+    qspapr_enter_secure(qts, FDT_ADDR);
     g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, rets),
                     ==, H_SUCCESS);
     g_assert_cmphex(rets[0], ==, 0);
-    g_assert_cmpint(pef_stat(qts, "denied-reads"), ==, 1);
-    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, top / PAGE_SIZE, 1, NULL), ==,
-                    U_SUCCESS);
+    g_assert_cmpint(qspapr_pef_stat(qts, "denied-reads"), ==, 1);
+    g_assert_cmphex(qspapr_uv_share(qts, top, PAGE_SIZE), ==, U_SUCCESS);
     qtest_writeq(qts, top, 0x5ec7e75ec7e75ec7ULL);
     g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, rets),
                     ==, H_SUCCESS);
     g_assert_cmphex(rets[0], ==, 0x5ec7e75ec7e75ec7ULL);
     /* One bit per 64 KiB page */
-    g_assert_cmpint(pef_stat(qts, "bitmap-size"), ==, ram_size / PAGE_SIZE / 8);
+    g_assert_cmpint(qspapr_pef_stat(qts, "bitmap-size"), ==,
+                    ram_size / PAGE_SIZE / 8);
     qtest_quit(qts);
 }
 
@@ -891,27 +827,26 @@ static void test_bounce_large_pages(void)
 
     g_assert_cmphex(base % BOUNCE_SIZE, ==, 0);
     g_assert_cmphex(next % (16 * MiB), !=, 0);
-    qtest_writel(qts, base, FDT_MAGIC);
-    g_assert_cmphex(ucall(qts, UV_ESM, base, base, NULL), ==, U_P2);
-    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, base, NULL), ==, U_P3);
-    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, base - 2, NULL), ==, U_P3);
-    g_assert_cmpint(pef_stat(qts, "secure"), ==, 0);
+    qtest_writel(qts, base, QSPAPR_FDT_MAGIC);
+    g_assert_cmphex(qspapr_ucall(qts, UV_ESM, base, base), ==, U_P2);
+    g_assert_cmphex(qspapr_ucall(qts, UV_ESM, KBASE, base), ==, U_P3);
+    g_assert_cmphex(qspapr_ucall(qts, UV_ESM, KBASE, base - 2), ==, U_P3);
+    g_assert_cmpint(qspapr_pef_stat(qts, "secure"), ==, 0);
 
     qtest_writeq(qts, next, 0x5ec7e75ec7e75ec7ULL);
-    qtest_writel(qts, FDT_ADDR, FDT_MAGIC);
-    g_assert_cmphex(ucall(qts, UV_ESM, KBASE, FDT_ADDR, NULL), ==, FDT_ADDR);
+    qspapr_enter_secure(qts, FDT_ADDR);
     /* Cleared at UV_ESM, then the hypervisor's */
     g_assert_cmphex(qtest_readl(qts, base), ==, 0);
     args[1] = base;
     g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, rets),
                     ==, H_SUCCESS);
-    g_assert_cmpint(pef_stat(qts, "denied-reads"), ==, 0);
+    g_assert_cmpint(qspapr_pef_stat(qts, "denied-reads"), ==, 0);
     /* The next 64 KiB, in the same 16 MiB page, is private */
     args[1] = next;
     g_assert_cmphex(qtest_spapr_hcall(qts, H_LOGICAL_CI_LOAD, 2, args, rets),
                     ==, H_SUCCESS);
     g_assert_cmphex(rets[0], ==, 0);
-    g_assert_cmpint(pef_stat(qts, "denied-reads"), ==, 1);
+    g_assert_cmpint(qspapr_pef_stat(qts, "denied-reads"), ==, 1);
     qtest_quit(qts);
 }
 
@@ -1043,13 +978,13 @@ static void check_dump_secure_guest(bool debug)
     fill_random(private, PAGE_SIZE, 1);
     fill_random(shared, PAGE_SIZE, 2);
     /* UV_SHARE_PAGE clears the page: share it first */
-    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, DUMP_SHARED_GPA / PAGE_SIZE, 1,
-                          NULL), ==, U_SUCCESS);
+    g_assert_cmphex(qspapr_uv_share(qts, DUMP_SHARED_GPA, PAGE_SIZE), ==,
+                    U_SUCCESS);
     qtest_memwrite(qts, DUMP_PRIVATE_GPA, private, PAGE_SIZE);
     qtest_memwrite(qts, DUMP_SHARED_GPA, shared, PAGE_SIZE);
     /* A secret in the first vCPU's r4 and r5: an unknown ultracall */
-    g_assert_cmphex(ucall(qts, 0xF1FC, DUMP_REG_SECRET, DUMP_REG_SECRET,
-                          NULL), ==, U_FUNCTION);
+    g_assert_cmphex(qspapr_ucall(qts, 0xF1FC, DUMP_REG_SECRET,
+                                 DUMP_REG_SECRET), ==, U_FUNCTION);
     for (i = 0; i < ARRAY_SIZE(formats); i++) {
         check_dump(qts, formats[i], 0, 0, debug, private, shared);
     }
@@ -1058,7 +993,7 @@ static void check_dump_secure_guest(bool debug)
     check_dump(qts, "elf", DUMP_PRIVATE_GPA - 100, PAGE_SIZE + 200, debug,
                private, shared);
     /* Dumping is not a violation */
-    g_assert_cmpint(pef_stat(qts, "denied-reads"), ==, 0);
+    g_assert_cmpint(qspapr_pef_stat(qts, "denied-reads"), ==, 0);
     qtest_quit(qts);
 }
 
@@ -1101,8 +1036,8 @@ static void check_debug_readers(bool debug)
 
     g_assert_cmpint(fd, >=, 0);
     close(fd);
-    g_assert_cmphex(ucall(qts, UV_SHARE_PAGE, DUMP_SHARED_GPA / PAGE_SIZE, 1,
-                          NULL), ==, U_SUCCESS);
+    g_assert_cmphex(qspapr_uv_share(qts, DUMP_SHARED_GPA, PAGE_SIZE), ==,
+                    U_SUCCESS);
     qtest_writeq(qts, DUMP_PRIVATE_GPA, secret);
     qtest_writeq(qts, DUMP_SHARED_GPA, open);
 
@@ -1130,8 +1065,8 @@ static void check_debug_readers(bool debug)
                         (unsigned)PAGE_SIZE, path);
         g_assert_true(file_has(path, cpu_to_be64(open)));
     }
-    g_assert_cmpint(pef_stat(qts, "denied-reads"), ==, 0);
-    g_assert_cmpint(pef_stat(qts, "debug"), ==, debug);
+    g_assert_cmpint(qspapr_pef_stat(qts, "denied-reads"), ==, 0);
+    g_assert_cmpint(qspapr_pef_stat(qts, "debug"), ==, debug);
 
     rsp = qtest_qmp(qts, "{ 'execute': 'qom-set', 'arguments': { 'path': "
                     "'/objects/pef0', 'property': 'debug', 'value': %i } }",

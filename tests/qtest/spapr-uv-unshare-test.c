@@ -30,21 +30,11 @@
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
 #include "libqos/libqos-spapr.h"
+#include "libqos/spapr-guest.h"
 #include "libqos/virtio-pci.h"
 #include "libqos/virtio-dma.h"
 #include "standard-headers/linux/virtio_config.h"
 #include "standard-headers/linux/virtio_console.h"
-
-#define UV_ESM              0xF110
-#define UV_SHARE_PAGE       0xF130
-#define UV_UNSHARE_PAGE     0xF134
-
-#define U_SUCCESS           0
-#define U_BUSY              1       /* Linux: U_BUSY = H_BUSY */
-
-#define UV_PAGE_SIZE        (64 * KiB)
-#define FDT_MAGIC           0xd00dfeed
-#define KBASE               0x400000
 
 #define SER_SLOT            4
 #define PORT_NR             1
@@ -54,7 +44,7 @@
 #define Q_PORT_TX           5
 
 #define BUF_SIZE            (1 * MiB)
-#define BUF_PAGES           (BUF_SIZE / UV_PAGE_SIZE)
+#define BUF_PAGES           (BUF_SIZE / QSPAPR_UV_PAGE_SIZE)
 #define PEER_SOCKBUF        4096
 #define IDLE_MS             2000
 #define TIMEOUT_US          (5 * G_USEC_PER_SEC)
@@ -74,24 +64,6 @@ typedef struct Serial {
     uint64_t buf;           /* the transmit buffer, BUF_PAGES shared pages */
     bool secure;            /* UV_ESM made before the device was set up */
 } Serial;
-
-static uint64_t ucall(QTestState *qts, uint64_t opcode, uint64_t r4,
-                      uint64_t r5)
-{
-    uint64_t args[] = { r4, r5 };
-
-    return qtest_spapr_ucall(qts, opcode, ARRAY_SIZE(args), args, NULL);
-}
-
-static int64_t shared_pages(QTestState *qts)
-{
-    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-pef' }");
-    int64_t n = qdict_get_int(qdict_get_qdict(rsp, "return"),
-                              "shared-pages");
-
-    qobject_unref(rsp);
-    return n;
-}
 
 static bool qemu_alive(QTestState *qts)
 {
@@ -167,7 +139,7 @@ static Serial *serial_boot(bool secure)
 {
     Serial *s = g_new0(Serial, 1);
     QPCIAddress pci_addr = { .devfn = QPCI_DEVFN(SER_SLOT, 0) };
-    uint64_t features, fdt;
+    uint64_t features;
     int i;
 
     s->dir = g_dir_make_tmp("spapr-uv-unshare-XXXXXX", NULL);
@@ -192,9 +164,7 @@ static Serial *serial_boot(bool secure)
 
     s->secure = secure;
     if (secure) {
-        fdt = guest_alloc(s->alloc, 4096);
-        qtest_writel(s->qts, fdt, FDT_MAGIC);
-        g_assert_cmphex(ucall(s->qts, UV_ESM, KBASE, fdt), ==, fdt);
+        qspapr_enter_secure(s->qts, guest_alloc(s->alloc, 4096));
     }
 
     qvirtio_reset(s->vdev);
@@ -243,16 +213,16 @@ static void submit_throttled(Serial *s)
 {
     QDMAPlatform *p = s->qs->pcibus->dma_platform;
     QVirtQueue *vq = s->vq[Q_PORT_TX];
-    uint64_t mem = guest_alloc(s->alloc, BUF_SIZE + UV_PAGE_SIZE);
+    uint64_t mem = guest_alloc(s->alloc, BUF_SIZE + QSPAPR_UV_PAGE_SIZE);
     struct pollfd pfd = { .fd = s->peer, .events = POLLIN };
     uint64_t bus;
     uint32_t head;
     int queued = 0;
 
-    s->buf = QEMU_ALIGN_UP(mem, UV_PAGE_SIZE);
+    s->buf = QEMU_ALIGN_UP(mem, QSPAPR_UV_PAGE_SIZE);
     if (s->secure) {
-        g_assert_cmphex(ucall(s->qts, UV_SHARE_PAGE, s->buf / UV_PAGE_SIZE,
-                              BUF_PAGES), ==, U_SUCCESS);
+        g_assert_cmphex(qspapr_uv_share(s->qts, s->buf, BUF_SIZE), ==,
+                        U_SUCCESS);
     }
     qtest_memset(s->qts, s->buf, 'A', BUF_SIZE);
 
@@ -332,29 +302,29 @@ static void test_throttled_serial(void)
 {
     Serial *s = serial_boot(true);
     QVirtQueue *vq = s->vq[Q_PORT_TX];
-    uint64_t gfn, ret;
+    uint64_t ret;
     int64_t shared;
     GByteArray *got;
 
     submit_throttled(s);
-    gfn = s->buf / UV_PAGE_SIZE;
-    shared = shared_pages(s->qts);
+    shared = qspapr_pef_stat(s->qts, "shared-pages");
 
-    ret = ucall(s->qts, UV_UNSHARE_PAGE, gfn, BUF_PAGES);
+    ret = qspapr_uv_unshare(s->qts, s->buf, BUF_SIZE);
     g_test_message("UV_UNSHARE_PAGE while the port holds the buffer: %"
                    PRId64, (int64_t)ret);
     if (ret == U_BUSY) {
         /* (a) refused, all of it: the device still reads shared pages */
-        g_assert_cmpint(shared_pages(s->qts), ==, shared);
+        g_assert_cmpint(qspapr_pef_stat(s->qts, "shared-pages"), ==, shared);
         got = peer_drain(s);
         check_no_leak(got, "after U_BUSY");
         g_assert_cmpuint(got->len, ==, BUF_SIZE);
         g_byte_array_unref(got);
         g_assert_true(qvirtqueue_wait_buf(s->qts, vq, NULL, NULL,
                                           TIMEOUT_US));
-        g_assert_cmphex(ucall(s->qts, UV_UNSHARE_PAGE, gfn, BUF_PAGES), ==,
+        g_assert_cmphex(qspapr_uv_unshare(s->qts, s->buf, BUF_SIZE), ==,
                         U_SUCCESS);
-        g_assert_cmpint(shared_pages(s->qts), ==, shared - BUF_PAGES);
+        g_assert_cmpint(qspapr_pef_stat(s->qts, "shared-pages"), ==,
+                        shared - BUF_PAGES);
         write_secret(s);
         got = peer_drain(s);
         check_no_leak(got, "after the request completed");
@@ -363,7 +333,8 @@ static void test_throttled_serial(void)
     } else {
         /* (b) taken back: nothing written from now on may go out */
         g_assert_cmphex(ret, ==, U_SUCCESS);
-        g_assert_cmpint(shared_pages(s->qts), ==, shared - BUF_PAGES);
+        g_assert_cmpint(qspapr_pef_stat(s->qts, "shared-pages"), ==,
+                        shared - BUF_PAGES);
         write_secret(s);
         got = peer_drain(s);
         check_no_leak(got, "after a successful unshare");
@@ -396,13 +367,12 @@ static void test_esm_while_held(void)
     GByteArray *got;
 
     submit_throttled(s);
-    qtest_writel(s->qts, fdt, FDT_MAGIC);
-    g_assert_cmphex(ucall(s->qts, UV_ESM, KBASE, fdt), ==, U_BUSY);
+    g_assert_cmphex(qspapr_uv_esm(s->qts, fdt, NULL), ==, U_BUSY);
     got = peer_drain(s);
     g_assert_cmpuint(got->len, ==, BUF_SIZE);
     g_byte_array_unref(got);
     g_assert_true(qvirtqueue_wait_buf(s->qts, vq, NULL, NULL, TIMEOUT_US));
-    g_assert_cmphex(ucall(s->qts, UV_ESM, KBASE, fdt), ==, fdt);
+    qspapr_enter_secure(s->qts, fdt);
     g_assert_true(qemu_alive(s->qts));
     serial_shutdown(s);
 }
@@ -410,18 +380,19 @@ static void test_esm_while_held(void)
 static void test_private_no_drain(void)
 {
     Serial *s = serial_boot(true);
-    uint64_t priv = QEMU_ALIGN_UP(guest_alloc(s->alloc, 2 * UV_PAGE_SIZE),
-                                  UV_PAGE_SIZE);
+    uint64_t priv = QEMU_ALIGN_UP(guest_alloc(s->alloc,
+                                              2 * QSPAPR_UV_PAGE_SIZE),
+                                  QSPAPR_UV_PAGE_SIZE);
     int64_t shared;
 
     submit_throttled(s);
-    shared = shared_pages(s->qts);
+    shared = qspapr_pef_stat(s->qts, "shared-pages");
     qtest_writeq(s->qts, priv + 8, 0x5ec7e75ec7e75ec7ULL);
 
-    g_assert_cmphex(ucall(s->qts, UV_UNSHARE_PAGE, priv / UV_PAGE_SIZE, 1),
-                    ==, U_SUCCESS);
+    g_assert_cmphex(qspapr_uv_unshare(s->qts, priv, QSPAPR_UV_PAGE_SIZE), ==,
+                    U_SUCCESS);
     g_assert_cmphex(qtest_readq(s->qts, priv + 8), ==, 0x5ec7e75ec7e75ec7ULL);
-    g_assert_cmpint(shared_pages(s->qts), ==, shared);
+    g_assert_cmpint(qspapr_pef_stat(s->qts, "shared-pages"), ==, shared);
     g_assert_false(qvirtqueue_get_buf(s->qts, s->vq[Q_PORT_TX], NULL, NULL));
     g_assert_true(qemu_alive(s->qts));
     serial_shutdown(s);

@@ -8,7 +8,8 @@
  * through pages shared with the (emulated) Ultravisor in a secure guest.
  * Every flow checks the data byte for byte, on the disk image, at the
  * network peer and in guest memory; the refused flows check that a
- * device never sees nor overwrites a secure guest's private memory.
+ * device never sees nor overwrites a secure guest's private memory, nor
+ * memory that nobody mapped for it.
  *
  * With "-m perf", a benchmark of virtio-blk through each kind of ops
  * (make bench-qtest) instead.
@@ -25,8 +26,8 @@
 #include <sys/socket.h>
 #include "libqtest.h"
 #include "qobject/qdict.h"
-#include "qobject/qlist.h"
 #include "libqos/libqos-spapr.h"
+#include "libqos/spapr-guest.h"
 #include "libqos/virtio-pci.h"
 #include "libqos/virtio-blk.h"
 #include "libqos/virtio-net.h"
@@ -41,11 +42,6 @@
 #define RNG_SLOT        6
 #define DISK_SIZE       (4 * MiB)
 #define SECTOR_SIZE     512
-
-#define UV_ESM          0xF110
-#define UV_SHARE_PAGE   0xF130
-#define FDT_MAGIC       0xd00dfeed
-#define KBASE           0x400000
 
 /* In the TCE window, above RAM, below what the IOMMU ops hand out */
 #define IOVA_UNMAPPED   0x2ff00000ULL
@@ -78,46 +74,6 @@ static void fill(uint8_t *buf, size_t len, uint8_t seed)
     }
 }
 
-static int64_t pef_stat(QTestState *qts, const char *name)
-{
-    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-pef' }");
-    QDict *info = qdict_get_qdict(rsp, "return");
-    int64_t val = !strcmp(name, "secure") ? qdict_get_bool(info, name) :
-                  qdict_get_int(info, name);
-
-    qobject_unref(rsp);
-    return val;
-}
-
-/* Whether [gpa, gpa + size) lies in what the guest shared */
-static bool pef_shared(QTestState *qts, uint64_t gpa, uint64_t size)
-{
-    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-pef' }");
-    QList *ranges = qdict_get_qlist(qdict_get_qdict(rsp, "return"), "shared");
-    bool found = false;
-    QListEntry *e;
-
-    QLIST_FOREACH_ENTRY(ranges, e) {
-        QDict *r = qobject_to(QDict, qlist_entry_obj(e));
-        uint64_t start = qdict_get_int(r, "start");
-
-        found |= gpa >= start &&
-                 gpa + size <= start + qdict_get_int(r, "size");
-    }
-    qobject_unref(rsp);
-    return found;
-}
-
-static char *dma_mode(QTestState *qts, const char *qom)
-{
-    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'qom-get', 'arguments': "
-                           "{ 'path': %s, 'property': 'dma-mode' } }", qom);
-    char *mode = g_strdup(qdict_get_str(rsp, "return"));
-
-    qobject_unref(rsp);
-    return mode;
-}
-
 static bool qemu_alive(QTestState *qts)
 {
     QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-status' }");
@@ -139,8 +95,12 @@ static void dev_init(Guest *g, Dev *dev, int slot)
     dev->vdev = &dev->pci->vdev;
 }
 
-/* @pef_opts: more pef-guest properties, for a secure guest */
-static Guest *guest_boot_with(bool secure, const char *pef_opts)
+/*
+ * @pef_opts: more pef-guest properties, for a secure guest; @drive_opts:
+ * more -drive options, for the disk
+ */
+static Guest *guest_boot_with(bool secure, const char *pef_opts,
+                              const char *drive_opts)
 {
     Guest *g = g_new0(Guest, 1);
     int sv[2];
@@ -148,7 +108,7 @@ static Guest *guest_boot_with(bool secure, const char *pef_opts)
     g_assert_cmpint(socketpair(PF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
     g->qs = qtest_spapr_boot(
         "-machine pseries%s %s%s "
-        "-drive if=none,id=d0,file=%s,format=raw "
+        "-drive if=none,id=d0,file=%s,format=raw%s "
         "-device virtio-blk-pci,id=vblk,drive=d0,addr=%d.0 "
         "-netdev socket,fd=%d,id=n0 "
         "-device virtio-net-pci,id=vnet,netdev=n0,addr=%d.0 "
@@ -156,7 +116,7 @@ static Guest *guest_boot_with(bool secure, const char *pef_opts)
         "-device virtio-rng-pci,id=vrng,rng=r0,addr=%d.0",
         secure ? ",confidential-guest-support=pef0" : "",
         secure ? "-object pef-guest,id=pef0" : "", secure ? pef_opts : "",
-        disk_path, BLK_SLOT, sv[1], NET_SLOT, RNG_SLOT);
+        disk_path, drive_opts, BLK_SLOT, sv[1], NET_SLOT, RNG_SLOT);
     close(sv[1]);
     g->peer = sv[0];
     g->qts = g->qs->qts;
@@ -173,14 +133,7 @@ static Guest *guest_boot_with(bool secure, const char *pef_opts)
      * buffers are private memory), the devices' BARs are not.
      */
     if (secure) {
-        /* As Linux's prom_init does, with a device tree stub */
-        uint64_t fdt = guest_alloc(g->alloc, 4096);
-        uint64_t args[] = { KBASE, fdt };
-
-        qtest_writel(g->qts, fdt, FDT_MAGIC);
-        g_assert_cmphex(qtest_spapr_ucall(g->qts, UV_ESM, 2, args, NULL), ==,
-                        fdt);
-        g_assert_cmpint(pef_stat(g->qts, "secure"), ==, 1);
+        qspapr_enter_secure(g->qts, guest_alloc(g->alloc, 4096));
         g->secure = true;
     }
     return g;
@@ -188,7 +141,7 @@ static Guest *guest_boot_with(bool secure, const char *pef_opts)
 
 static Guest *guest_boot(bool secure)
 {
-    return guest_boot_with(secure, "");
+    return guest_boot_with(secure, "", "");
 }
 
 /*
@@ -257,7 +210,7 @@ static void check_ops(Guest *g, const char *ops, const char *mode)
     int i;
 
     for (i = 0; i < ARRAY_SIZE(devs); i++) {
-        g_autofree char *m = dma_mode(g->qts, devs[i]->qom);
+        g_autofree char *m = qvirtio_dma_mode(g->qts, devs[i]->qom);
 
         g_assert_cmpstr(qvirtio_dma_ops_name(devs[i]->vdev), ==, ops);
         g_assert_cmpstr(m, ==, mode);
@@ -370,13 +323,19 @@ static void check_io(Guest *g, uint8_t seed)
 
 /* --- flows -------------------------------------------------------------- */
 
-/* The driver declines ACCESS_PLATFORM: direct ops, guest addresses */
+/*
+ * The driver declines ACCESS_PLATFORM, which the device offers: direct
+ * ops, guest addresses
+ */
 static void test_direct(void)
 {
     Guest *g = guest_boot(false);
 
     guest_start(g, false);
+    g_assert_true(qvirtio_get_features(g->blk.vdev) &
+                  (1ull << VIRTIO_F_ACCESS_PLATFORM));
     check_ops(g, "direct", "direct");
+    g_assert_cmphex(g->blk.vq[0]->desc_bus, ==, g->blk.vq[0]->desc);
     check_io(g, 0x10);
     guest_shutdown(g);
 }
@@ -389,32 +348,19 @@ static void test_direct(void)
 static bool blk_io_at(Guest *g, uint32_t type, uint64_t sector,
                       uint64_t data_bus)
 {
-    QVirtioDevice *d = g->blk.vdev;
-    QVirtQueue *vq = g->blk.vq[0];
-    uint64_t hdr = guest_alloc(g->alloc, 16);
-    uint64_t status = guest_alloc(g->alloc, 1);
-    uint64_t hdr_bus, status_bus;
-    uint8_t h[16] = { 0 };
-    uint32_t head;
-    bool done;
+    return qvirtio_blk_request_at(g->qts, g->blk.vdev, g->alloc, g->blk.vq[0],
+                                  type, sector, data_bus, 4096) >= 0;
+}
 
-    /* filled in before it is mapped: bounce ops copy it then */
-    stl_le_p(h, type);
-    stq_le_p(h + 8, sector);
-    qtest_memwrite(g->qts, hdr, h, sizeof(h));
-    hdr_bus = qvirtio_dma_map(d, hdr, 16, QDMA_TO_DEVICE);
-    status_bus = qvirtio_dma_map(d, status, 1, QDMA_FROM_DEVICE);
-    qvirtqueue_reset_pool(vq);
-    head = qvirtqueue_add(g->qts, vq, hdr_bus, 16, false, true);
-    qvirtqueue_add(g->qts, vq, data_bus, 4096, type == VIRTIO_BLK_T_IN, true);
-    qvirtqueue_add(g->qts, vq, status_bus, 1, true, false);
-    qvirtqueue_kick(g->qts, d, vq, head);
-    done = qvirtqueue_wait_buf(g->qts, vq, NULL, NULL, 5 * G_USEC_PER_SEC);
-    qvirtio_dma_unmap(d, hdr_bus, 16, QDMA_TO_DEVICE);
-    qvirtio_dma_unmap(d, status_bus, 1, QDMA_FROM_DEVICE);
-    guest_free(g->alloc, hdr);
-    guest_free(g->alloc, status);
-    return done;
+/* QEMU runs on; the device too, after a reset if it needs one */
+static void blk_recover(Guest *g)
+{
+    g_assert_true(qemu_alive(g->qts));
+    if (g->blk.vdev->bus->get_status(g->blk.vdev) &
+        VIRTIO_CONFIG_S_NEEDS_RESET) {
+        dev_stop(g, &g->blk);
+        blk_start(g, true);
+    }
 }
 
 /*
@@ -427,12 +373,30 @@ static void test_iommu(void)
 {
     Guest *g = guest_boot(false);
     uint8_t page[4096], got[4096], pattern[4096];
+    g_autofree char *mode = NULL;
     uint64_t gpa, stale;
 
     guest_start(g, true);
     check_ops(g, "iommu", "platform");
     g_assert_cmphex(g->blk.vq[0]->desc_bus, !=, g->blk.vq[0]->desc);
     check_io(g, 0x20);
+
+    /*
+     * A buffer's guest physical address is just a bus address that nobody
+     * mapped: the device neither fills the buffer from the disk nor
+     * copies it to the disk
+     */
+    fill(pattern, sizeof(pattern), 0x5a);
+    gpa = guest_alloc(g->alloc, sizeof(pattern));
+    qtest_memwrite(g->qts, gpa, pattern, sizeof(pattern));
+    blk_io_at(g, VIRTIO_BLK_T_IN, 8, gpa);
+    qtest_memread(g->qts, gpa, got, sizeof(got));
+    g_assert_cmpmem(got, sizeof(got), pattern, sizeof(pattern));
+    blk_recover(g);
+    blk_io_at(g, VIRTIO_BLK_T_OUT, 320, gpa);
+    disk_read(320, got, sizeof(got));
+    g_assert(memcmp(got, pattern, sizeof(pattern)));
+    blk_recover(g);
 
     /* a page that was mapped, and its bus address after unmap */
     fill(pattern, sizeof(pattern), 0x99);
@@ -455,13 +419,13 @@ static void test_iommu(void)
     disk_read(310, got, sizeof(got));
     g_assert(memcmp(got, pattern, sizeof(pattern)));
 
-    g_assert_true(qemu_alive(g->qts));
-    if (g->blk.vdev->bus->get_status(g->blk.vdev) &
-        VIRTIO_CONFIG_S_NEEDS_RESET) {
-        dev_stop(g, &g->blk);
-        blk_start(g, true);
-    }
+    blk_recover(g);
     check_blk(g, 0x28);
+
+    /* A reset returns the device to direct mode until renegotiation */
+    qvirtio_reset(g->blk.vdev);
+    mode = qvirtio_dma_mode(g->qts, g->blk.qom);
+    g_assert_cmpstr(mode, ==, "direct");
     guest_shutdown(g);
 }
 
@@ -492,6 +456,42 @@ static void check_sync_for_cpu(Guest *g)
     guest_free(g->alloc, gpa);
 }
 
+/* A page of its own for the Ultravisor: shared or private alone */
+static uint64_t uv_page(Guest *g)
+{
+    return QEMU_ALIGN_UP(guest_alloc(g->alloc, 2 * QSPAPR_UV_PAGE_SIZE),
+                         QSPAPR_UV_PAGE_SIZE);
+}
+
+/*
+ * Bounce ops, and a private page that the driver mapped through the IOMMU
+ * ops instead of bouncing it (header and status bounced): the request
+ * completes, but the device neither copies the page to the disk nor
+ * writes into it, and the Ultravisor counts both refusals
+ */
+static void check_private_page(Guest *g)
+{
+    QDMA *iommu = g->qs->pcibus->dma_platform->iommu;
+    uint8_t secret[4096], buf[4096];
+    uint64_t gpa = uv_page(g);
+    uint64_t bus = qdma_map(iommu, gpa, sizeof(secret), QDMA_BIDIRECTIONAL);
+    int64_t reads = qspapr_pef_stat(g->qts, "denied-reads");
+    int64_t writes = qspapr_pef_stat(g->qts, "denied-writes");
+
+    fill(secret, sizeof(secret), 0x5e);
+    qtest_memwrite(g->qts, gpa, secret, sizeof(secret));
+    g_assert_true(blk_io_at(g, VIRTIO_BLK_T_OUT, 420, bus));
+    disk_read(420, buf, sizeof(buf));
+    g_assert(memcmp(buf, secret, sizeof(secret)));
+    g_assert_cmpint(qspapr_pef_stat(g->qts, "denied-reads"), >, reads);
+
+    g_assert_true(blk_io_at(g, VIRTIO_BLK_T_IN, 8, bus));
+    qtest_memread(g->qts, gpa, buf, sizeof(buf));
+    g_assert_cmpmem(buf, sizeof(buf), secret, sizeof(secret));
+    g_assert_cmpint(qspapr_pef_stat(g->qts, "denied-writes"), >, writes);
+    qdma_unmap(iommu, bus, sizeof(secret), QDMA_BIDIRECTIONAL);
+}
+
 /*
  * A secure guest: the hook picks bounce buffers on top of the TCE ops;
  * vrings live in shared memory, data is copied through the pool, and the
@@ -502,13 +502,16 @@ static void test_bounce(void)
     Guest *g = guest_boot(true);
     QDMABounceStats st;
     QDMABouncePool *pool;
+    uint64_t ring_size;
 
     guest_start(g, true);
     check_ops(g, "bounce", "platform");
+    ring_size = qvring_size(g->blk.vq[0]->size, 4096);
     pool = qdma_bounce_pool(g->blk.vdev->dma);
-    g_assert(pef_shared(g->qts, g->blk.vq[0]->desc,
-                        qvring_size(g->blk.vq[0]->size, 4096)));
-    g_assert(pef_shared(g->qts, g->net.vq[1]->desc, 4096));
+    g_assert_cmpuint(qspapr_pef_shared_bytes(g->qts, g->blk.vq[0]->desc,
+                                             ring_size), ==, ring_size);
+    g_assert_cmpuint(qspapr_pef_shared_bytes(g->qts, g->net.vq[1]->desc,
+                                             4096), ==, 4096);
 
     check_io(g, 0x30);
     qdma_bounce_pool_stats(pool, &st);
@@ -516,9 +519,10 @@ static void test_bounce(void)
     g_assert_cmpuint(st.failed_maps, ==, 0);
     g_assert_cmpuint(st.bytes_out, >=, 28 * KiB);
     g_assert_cmpuint(st.bytes_in, >=, 28 * KiB);
-    g_assert_cmpint(pef_stat(g->qts, "denied-reads"), ==, 0);
-    g_assert_cmpint(pef_stat(g->qts, "denied-writes"), ==, 0);
+    g_assert_cmpint(qspapr_pef_stat(g->qts, "denied-reads"), ==, 0);
+    g_assert_cmpint(qspapr_pef_stat(g->qts, "denied-writes"), ==, 0);
     check_sync_for_cpu(g);
+    check_private_page(g);
 
     /* More than the pool holds: a mapping error, and nothing breaks */
     {
@@ -548,6 +552,7 @@ static void check_refused(bool iommu)
     QDMAPlatform *p = g->qs->pcibus->dma_platform;
     QDMA *wrong = iommu ? p->iommu : p->direct;
     uint8_t secret[4096], buf[4096], pattern[4096];
+    int64_t denied;
     int ret, i;
 
     guest_start(g, true);
@@ -561,7 +566,7 @@ static void check_refused(bool iommu)
     disk_read(256, buf, sizeof(buf));
     g_assert(memcmp(buf, secret, sizeof(secret)));
     if (iommu) {
-        g_assert_cmpint(pef_stat(g->qts, "denied-reads"), >, 0);
+        g_assert_cmpint(qspapr_pef_stat(g->qts, "denied-reads"), >, 0);
     }
 
     /* the device may need a reset now; then the wrong ops again */
@@ -581,13 +586,19 @@ static void check_refused(bool iommu)
 
     /*
      * Nothing of a private frame reaches the network peer: what goes out,
-     * if anything, is what the refused reads gave (zeros)
+     * if anything, is what the refused reads gave (zeros); through the
+     * IOMMU, the device does send the frame, and the Ultravisor counts
      */
+    denied = qspapr_pef_stat(g->qts, "denied-reads");
     qvirtio_net_tx(g->qts, g->net.vdev, g->alloc, g->net.vq[1], secret, 200);
     ret = peer_recv(g, buf, sizeof(buf), MSG_DONTWAIT);
     g_test_message("peer got %d bytes", ret);
     for (i = 0; ret > 0 && i + 16 <= 200; i += 16) {
         g_assert_null(memmem(buf, ret, secret + i, 16));
+    }
+    if (iommu) {
+        g_assert_cmpint(ret, ==, 200);
+        g_assert_cmpint(qspapr_pef_stat(g->qts, "denied-reads"), >, denied);
     }
 
     g_assert_true(qemu_alive(g->qts));
@@ -606,6 +617,47 @@ static void test_refused_iommu(void)
 static void test_refused_direct(void)
 {
     check_refused(false);
+}
+
+/*
+ * Unsharing a page while the device still has a read in flight into it:
+ * the data must not land in what is now private memory.  The drive is
+ * throttled so that the read is still pending when the guest unshares.
+ */
+static void test_unshare_in_flight(void)
+{
+    Guest *g = guest_boot_with(true, "", ",throttling.bps-read=512");
+    QDMA *iommu = g->qs->pcibus->dma_platform->iommu;
+    uint8_t buf[SECTOR_SIZE], zero[SECTOR_SIZE] = { 0 };
+    uint64_t page = uv_page(g);
+    QVirtioBlkReq req;
+    QVirtioReq r;
+
+    blk_start(g, true);
+    /* Write a sector and read it back: that uses up the read budget */
+    blk_roundtrip(g, 20, SECTOR_SIZE, 1, 1, false, 0xcc);
+
+    /* The buffer in a page of its own, shared (and so zeroed) */
+    g_assert_cmphex(qspapr_uv_share(g->qts, page, SECTOR_SIZE), ==,
+                    U_SUCCESS);
+    qvirtio_blk_req_init(&req, g->blk.vdev, VIRTIO_BLK_T_IN, 20, NULL,
+                         SECTOR_SIZE);
+    req.segs[1].raw = true;
+    req.segs[1].bus = qdma_map(iommu, page, SECTOR_SIZE, QDMA_FROM_DEVICE);
+    g_assert_cmpint(qvirtio_req_submit(g->qts, &r, g->blk.vdev, g->alloc,
+                                       g->blk.vq[0], req.segs, 3, false),
+                    ==, 0);
+    /* still in flight: held back by throttling */
+    g_assert_false(qvirtqueue_get_buf(g->qts, g->blk.vq[0], NULL, NULL));
+    g_assert_cmphex(qspapr_uv_unshare(g->qts, page, SECTOR_SIZE), ==,
+                    U_SUCCESS);
+    qtest_clock_step(g->qts, 2000000000LL);   /* 2 s */
+    /* The request completes, and wrote nothing into the private page */
+    g_assert_true(qvirtio_req_wait(g->qts, &r, NULL, 5 * G_USEC_PER_SEC));
+    qvirtio_req_finish(g->qts, &r);
+    qtest_memread(g->qts, page, buf, sizeof(buf));
+    g_assert_cmpmem(buf, sizeof(buf), zero, sizeof(zero));
+    guest_shutdown(g);
 }
 
 /* Reset all devices and negotiate the other way, and back */
@@ -675,24 +727,20 @@ static unsigned bench_env(const char *name, unsigned dflt)
 /* What a secure guest that trusts the hypervisor with everything does */
 static void share_all_ram(Guest *g)
 {
-    QDict *rsp = qtest_qmp(g->qts, "{ 'execute': 'query-pef' }");
-    QDict *info = qdict_get_qdict(rsp, "return");
-    uint64_t page = qdict_get_int(info, "page-size");
     QDict *mem = qtest_qmp(g->qts,
                            "{ 'execute': 'query-memory-size-summary' }");
     uint64_t ram = qdict_get_int(qdict_get_qdict(mem, "return"),
                                  "base-memory");
-    uint64_t args[] = { 0, ram / page };
 
-    g_assert_cmpint(qtest_spapr_ucall(g->qts, UV_SHARE_PAGE, 2, args, NULL),
-                    ==, 0);
-    qobject_unref(rsp);
+    g_assert_cmpint(qspapr_pef_stat(g->qts, "page-size"), ==,
+                    QSPAPR_UV_PAGE_SIZE);
+    g_assert_cmphex(qspapr_uv_share(g->qts, 0, ram), ==, U_SUCCESS);
     qobject_unref(mem);
 }
 
 static void bench_one(const BenchCase *c, uint32_t len, unsigned requests)
 {
-    Guest *g = guest_boot_with(c->secure, c->pef_opts);
+    Guest *g = guest_boot_with(c->secure, c->pef_opts, "");
     g_autofree uint8_t *buf = g_malloc(len);
     gint64 start;
     unsigned n;
@@ -715,8 +763,8 @@ static void bench_one(const BenchCase *c, uint32_t len, unsigned requests)
            (g_get_monotonic_time() - start) / (double)G_USEC_PER_SEC);
     fflush(stdout);
     if (c->secure) {
-        g_assert_cmpint(pef_stat(g->qts, "denied-reads") +
-                        pef_stat(g->qts, "denied-writes"), ==, 0);
+        g_assert_cmpint(qspapr_pef_stat(g->qts, "denied-reads") +
+                        qspapr_pef_stat(g->qts, "denied-writes"), ==, 0);
     }
     guest_shutdown(g);
 }
@@ -759,6 +807,8 @@ int main(int argc, char **argv)
         qtest_add_func("virtio-dma/refused/iommu", test_refused_iommu);
         qtest_add_func("virtio-dma/refused/direct", test_refused_direct);
         qtest_add_func("virtio-dma/switch", test_switch);
+        qtest_add_func("virtio-dma/unshare-in-flight",
+                       test_unshare_in_flight);
     }
 
     ret = g_test_run();

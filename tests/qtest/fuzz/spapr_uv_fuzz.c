@@ -39,48 +39,24 @@
 #include "tests/qtest/libqos/malloc-spapr.h"
 #include "tests/qtest/libqos/pci.h"
 #include "tests/qtest/libqos/pci-spapr.h"
+#include "tests/qtest/libqos/spapr-guest.h"
 #include "fuzz.h"
 
 #define RAM_SIZE        (256 * MiB)
-#define PAGE_SHIFT      16
+#define PAGE_SHIFT      QSPAPR_UV_PAGE_SHIFT
 #define PAGE_SIZE       (1ULL << PAGE_SHIFT)
 #define NR_PAGES        (RAM_SIZE >> PAGE_SHIFT)
-#define KBASE           0x400000ULL
 #define FDT_ADDR        0x2000000ULL
-#define FDT_MAGIC       0xd00dfeed
 #define DISK_SIZE       (4 * MiB)
 #define MAX_SHARE       64      /* pages per UV_SHARE_PAGE: bounded work */
 #define MAX_SECRETS     64
 #define PHB0_LIOBN      0x80000000
 
 /*
- * The guest's ABI, spelt out: this file sees QEMU only as a guest and
- * through QMP, as a qtest would (target headers are not available to
- * fuzz targets)
+ * This file sees QEMU only as a guest and through QMP, as a qtest would:
+ * the guest's ABI is libqos' (spapr-guest.h), target headers are not
+ * available to fuzz targets
  */
-#define UV_WRITE_PATE           0xF104
-#define UV_ESM                  0xF110
-#define UV_PAGE_IN              0xF128
-#define UV_SHARE_PAGE           0xF130
-#define UV_UNSHARE_PAGE         0xF134
-#define UV_SVM_TERMINATE        0xF13C
-#define UV_UNSHARE_ALL_PAGES    0xF140
-#define H_GET_TCE               0x1c
-#define H_PUT_TCE               0x20
-#define H_PAGE_INIT             0x2c
-#define H_LOGICAL_CI_LOAD       0x3c
-#define H_LOGICAL_CI_STORE      0x40
-#define H_LOGICAL_CACHE_LOAD    0x44
-#define H_LOGICAL_CACHE_STORE   0x48
-#define H_LOGICAL_DCBF          0x50
-#define H_REGISTER_VPA          0xdc
-#define H_PROD                  0xe8
-#define H_STUFF_TCE             0x138
-#define H_PUT_TCE_INDIRECT      0x13c
-#define H_RANDOM                0x300
-#define H_SET_MODE              0x31c
-#define KVMPPC_H_RTAS           0xf000
-#define KVMPPC_H_ENTER_NESTED   0xf804
 
 /* Never produced by the fuzzer's own stores (see op_store()) */
 static const uint8_t marker[16] = {
@@ -160,14 +136,6 @@ static void guest_overwrites(uint64_t gpa, uint64_t len)
     }
 }
 
-static uint64_t ucall(QTestState *s, uint64_t opcode, uint64_t r4,
-                      uint64_t r5)
-{
-    uint64_t args[] = { r4, r5 };
-
-    return qtest_spapr_ucall(s, opcode, 2, args, NULL);
-}
-
 /* UV_ESM, UV_SHARE_PAGE, UV_UNSHARE_PAGE, UV_UNSHARE_ALL_PAGES, others */
 static void op_ucall(QTestState *s, Input *in)
 {
@@ -187,8 +155,8 @@ static void op_ucall(QTestState *s, Input *in)
         r5 = (int32_t)c.b;
     } else if (opcode == UV_ESM) {
         guest_overwrites(FDT_ADDR, 4);
-        qtest_writel(s, FDT_ADDR, FDT_MAGIC);
-        r4 = KBASE;
+        qtest_writel(s, FDT_ADDR, QSPAPR_FDT_MAGIC);
+        r4 = QSPAPR_KBASE;
         r5 = FDT_ADDR;
     } else {
         r4 = c.a % (NR_PAGES + 4);  /* in RAM, and just past it */
@@ -201,7 +169,7 @@ static void op_ucall(QTestState *s, Input *in)
         /* Sharing hands the hypervisor zeroed pages: the secrets go */
         guest_overwrites(r4 << PAGE_SHIFT, MIN(r5, NR_PAGES) << PAGE_SHIFT);
     }
-    ucall(s, opcode, r4, r5);
+    qspapr_ucall(s, opcode, r4, r5);
 }
 
 /*
@@ -213,9 +181,9 @@ static void op_hcall(QTestState *s, Input *in)
 {
     static const uint64_t opcodes[] = {
         H_PUT_TCE, H_PUT_TCE_INDIRECT, H_STUFF_TCE, H_GET_TCE,
-        KVMPPC_H_RTAS, H_REGISTER_VPA, H_LOGICAL_CI_LOAD,
+        H_RTAS, H_REGISTER_VPA, H_LOGICAL_CI_LOAD,
         H_LOGICAL_CI_STORE, H_LOGICAL_CACHE_LOAD, H_LOGICAL_CACHE_STORE,
-        H_LOGICAL_DCBF, H_RANDOM, H_SET_MODE, KVMPPC_H_ENTER_NESTED,
+        H_LOGICAL_DCBF, H_RANDOM, H_SET_MODE, H_ENTER_NESTED,
         H_PAGE_INIT, H_PROD,
     };
     struct { uint8_t op, liobn; uint64_t a[4]; } QEMU_PACKED c;
@@ -246,7 +214,7 @@ static void op_hcall(QTestState *s, Input *in)
             args[2] = (args[2] % RAM_SIZE) | (args[2] >> 62);
         }
         break;
-    case KVMPPC_H_RTAS:         /* the argument block's address */
+    case H_RTAS:                /* the argument block's address */
         args[0] = c.liobn & 1 ? args[0] : args[0] % RAM_SIZE;
         break;
     case H_REGISTER_VPA:        /* flags, cpu, address */

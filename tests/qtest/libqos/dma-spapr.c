@@ -8,7 +8,7 @@
  */
 
 #include "qemu/osdep.h"
-#include "qobject/qdict.h"
+#include "spapr-guest.h"
 #include "virtio-dma.h"
 
 /* PHB 0's default 32-bit DMA window: LIOBN, 1 GiB at bus address 0 */
@@ -23,10 +23,6 @@
 
 #define SPAPR_BOUNCE_PAGES      256     /* 1 MiB of shared 4 KiB pages */
 
-#define SPAPR_UV_PAGE_SIZE      0x10000 /* pef-guest's default page-size */
-#define UV_SHARE_PAGE           0xF130
-#define U_SUCCESS               0
-
 typedef struct QDMASpapr {
     QDMAPlatform p;
     QTestState *qts;
@@ -36,22 +32,13 @@ typedef struct QDMASpapr {
 /* @gpa and @size are multiples of the Ultravisor's page size */
 static bool spapr_share(QTestState *qts, uint64_t gpa, uint64_t size)
 {
-    uint64_t args[] = { gpa / SPAPR_UV_PAGE_SIZE, size / SPAPR_UV_PAGE_SIZE };
-
-    return qtest_spapr_ucall(qts, UV_SHARE_PAGE, ARRAY_SIZE(args), args,
-                             NULL) == U_SUCCESS;
+    return qspapr_uv_share(qts, gpa, size) == U_SUCCESS;
 }
 
 /* Secure as the Ultravisor sees it; false without one */
 static bool spapr_is_secure(QDMAPlatform *p)
 {
-    QDMASpapr *s = container_of(p, QDMASpapr, p);
-    QDict *rsp = qtest_qmp(s->qts, "{ 'execute': 'query-pef' }");
-    QDict *ret = qdict_get_qdict(rsp, "return");
-    bool secure = ret && qdict_get_bool(ret, "secure");
-
-    qobject_unref(rsp);
-    return secure;
+    return qspapr_is_secure(container_of(p, QDMASpapr, p)->qts);
 }
 
 static void spapr_destroy(QDMAPlatform *p)
@@ -72,7 +59,7 @@ QDMAPlatform *qdma_spapr_platform_new(QTestState *qts, QGuestAllocator *alloc)
 
     s->qts = qts;
     s->pool = qdma_bounce_pool_new(qts, alloc, SPAPR_BOUNCE_PAGES,
-                                   SPAPR_UV_PAGE_SIZE, spapr_share);
+                                   QSPAPR_UV_PAGE_SIZE, spapr_share);
     s->p.direct = qdma_direct_new(qts, alloc);
     s->p.iommu = qdma_tce_new(qts, alloc, SPAPR_PHB0_LIOBN,
                               SPAPR_IOVA_START, SPAPR_IOVA_SIZE);

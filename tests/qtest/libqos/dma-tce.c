@@ -14,10 +14,7 @@
 #include "qemu/osdep.h"
 #include "qemu/bitmap.h"
 #include "dma-ops.h"
-
-#define H_SUCCESS           0
-#define H_PUT_TCE           0x20
-#define H_STUFF_TCE         0x138
+#include "spapr-guest.h"
 
 #define TCE_SHIFT           12
 #define TCE_PAGE_SIZE       (1ULL << TCE_SHIFT)
