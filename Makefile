@@ -1,9 +1,13 @@
-# qemu-pseries-dma: build and test QEMU 10.0 with the pseries DMA patch set.
+# qemu-pseries-dma: build and test QEMU (10.2, or 10.0) with the pseries DMA
+# patch set.
 #
 #   make deps             install build/test dependencies (root, apt only)
-#   ./configure           fetch QEMU, apply patches/, configure build/obj
+#   ./configure           fetch QEMU, apply patches/LINE/, configure build/obj
+#                         (--qemu=10.2, the default, or --qemu=10.0)
 #   make                  build qemu-system-ppc64, qemu-img and the qtests
 #   make check            build, then run all tests and print a summary
+#   make check-all        what CI runs: make check on the default QEMU
+#                         line, build and qtests on the others
 #   make check-qtest      upstream + our qtests only
 #   make check-functional Linux/SLOF guest boots only
 #   make check-libvirt    the example domains through a private libvirtd
@@ -13,7 +17,7 @@
 #   make demo             boot a Debian guest on the default pseries machine
 #   make refresh-patches  turn commits in build/qemu back into patches/
 #   make checkpatch       QEMU's checkpatch.pl on patches/ and our new files
-#   make check-series     build each patch on its own (-Werror) and run
+#   make check-series     build each patch on its own (no warnings) and run
 #                         the qtests it adds (build/series/)
 #   make bench            what the new default, the gate and bounce buffers
 #                         cost, beside unpatched QEMU (build/bench/results.*)
@@ -49,7 +53,7 @@ FUNCTIONAL_TESTS := $(wildcard tests/functional/test_ppc64_*.py)
 # The example domains of docs/system/ppc/libvirt/ through libvirt
 LIBVIRT_TESTS := $(wildcard tests/libvirt/test_ppc64_*.py)
 
-.PHONY: all build deps check check-qtest check-functional check-libvirt \
+.PHONY: all build deps check check-all check-qtest check-functional check-libvirt \
 	check-kernels deps-kernels guest-assets bench bench-qtest demo \
 	refresh-patches checkpatch check-series clean distclean configured deps-sanitizers \
 	check-sanitizers fuzz
@@ -80,6 +84,10 @@ check: build guest-assets
 	build-aux/run-tests --meson $(MESON) --obj $(QEMU_OBJ) --src $(QEMU_SRC) \
 	  --qtests "$(QTESTS)" --functional "$(FUNCTIONAL_TESTS)" \
 	  --libvirt "$(LIBVIRT_TESTS)"
+
+# Reconfigures build/ for each line in turn (build-aux/pinned.sh)
+check-all:
+	build-aux/check-all
 
 check-qtest: build
 	build-aux/run-tests --meson $(MESON) --obj $(QEMU_OBJ) --src $(QEMU_SRC) \

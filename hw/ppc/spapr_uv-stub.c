@@ -7,19 +7,11 @@
  */
 
 #include "qemu/osdep.h"
-#include "qapi/error.h"
 #include "monitor/monitor.h"
 #include "monitor/hmp-target.h"
 
 #ifdef TARGET_PPC64
-#include "qapi/qapi-commands-machine-target.h"
-
-PefInfo *qmp_query_pef(Error **errp)
-{
-    error_setg(errp, "This QEMU has no pseries machine");
-    return NULL;
-}
-
+/* query-pef falls back to stubs/monitor-ppc-pef.c */
 void hmp_info_pef(Monitor *mon, const QDict *qdict)
 {
     monitor_printf(mon, "This QEMU has no pseries machine\n");

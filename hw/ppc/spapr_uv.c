@@ -27,7 +27,7 @@
 #include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qapi/error.h"
-#include "qapi/qapi-commands-machine-target.h"
+#include "qapi/qapi-commands-misc-ppc.h"
 #include "monitor/monitor.h"
 #include "monitor/hmp-target.h"
 #include "migration/vmstate.h"

@@ -21,11 +21,21 @@
 #include "qemu/cutils.h"
 #include "qemu/module.h"
 #include "qemu/units.h"
-#include "exec/address-spaces.h"
+#include "system/address-spaces.h"
 #include "hw/core/cpu.h"
 #include "system/runstate.h"
 #include "hw/ppc/spapr_uv.h"
 #include "trace.h"
+
+/*
+ * TypeInfo::class_init's data is const from QEMU 10.1; the series is also
+ * maintained for 10.0
+ */
+#if QEMU_VERSION_MAJOR == 10 && QEMU_VERSION_MINOR == 0
+typedef void SpaprUvClassData;
+#else
+typedef const void SpaprUvClassData;
+#endif
 
 /* Which accesses the gate tells apart */
 enum {
@@ -297,7 +307,8 @@ void spapr_uv_gate_map_ram(SpaprUltravisor *uv, MemoryRegion *sysmem)
     }
 }
 
-static void spapr_uv_gate_class_init(ObjectClass *klass, void *data)
+static void spapr_uv_gate_class_init(ObjectClass *klass,
+                                     SpaprUvClassData *data)
 {
     IOMMUMemoryRegionClass *imrc = IOMMU_MEMORY_REGION_CLASS(klass);
 
@@ -307,7 +318,8 @@ static void spapr_uv_gate_class_init(ObjectClass *klass, void *data)
 }
 
 /* The vCPUs' gate: the same, but for where their own accesses go */
-static void spapr_uv_cpu_gate_class_init(ObjectClass *klass, void *data)
+static void spapr_uv_cpu_gate_class_init(ObjectClass *klass,
+                                         SpaprUvClassData *data)
 {
     IOMMU_MEMORY_REGION_CLASS(klass)->translate = spapr_uv_cpu_gate_translate;
 }

@@ -17,7 +17,7 @@
 #include "qemu/log.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
-#include "exec/address-spaces.h"
+#include "system/address-spaces.h"
 #include "hw/ppc/spapr.h"
 #include "hw/ppc/spapr_uv.h"
 #include "cpu.h"

@@ -23,7 +23,7 @@
 #include "qemu/bitops.h"
 #include "qemu/lockable.h"
 #include "qemu/rcu.h"
-#include "exec/memory.h"
+#include "system/memory.h"
 #include "qapi/error.h"
 #include "hw/qdev-core.h"
 #include "hw/ppc/spapr_uv.h"

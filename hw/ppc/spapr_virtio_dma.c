@@ -4,11 +4,11 @@
  * On pseries every PCI device sits behind a PHB whose DMA windows are
  * translated by TCE tables (and the 64-bit DDW window), so a virtio device
  * can honour VIRTIO_F_ACCESS_PLATFORM like any other PCI device.  The PHB
- * property "virtio-access-platform" (on from pseries-10.1) makes devices
- * offer it by default; a driver that declines it keeps working with guest
- * physical addresses, as before.  What else changed with pseries-10.1,
- * the checks at plug time, follows the machine class
- * (SpaprMachineClass::pre_10_1_virtio_dma).
+ * property "virtio-access-platform" (on by default for new machine types)
+ * makes devices offer it by default; a driver that declines it keeps
+ * working with guest physical addresses, as before.  The checks at plug
+ * time follow the machine type: older ones, which predate the default
+ * (SpaprMachineClass::pre_virtio_access_platform), keep upstream's.
  *
  * Copyright (c) 2026 The qemu-pseries-dma authors
  *
@@ -51,10 +51,10 @@ static SpaprPhbState *spapr_virtio_phb(VirtIODevice *vdev)
                             TYPE_SPAPR_PCI_HOST_BRIDGE);
 }
 
-/* Whether the machine type checks virtio devices as pseries-10.0 did */
-static bool spapr_virtio_pre_10_1(VirtioDMAPolicy *policy)
+/* Whether the machine type predates the ACCESS_PLATFORM default */
+static bool spapr_virtio_pre_default(VirtioDMAPolicy *policy)
 {
-    return SPAPR_MACHINE_GET_CLASS(policy)->pre_10_1_virtio_dma;
+    return SPAPR_MACHINE_GET_CLASS(policy)->pre_virtio_access_platform;
 }
 
 /* The PHB decides (its "virtio-access-platform" property) */
@@ -80,14 +80,14 @@ static bool spapr_virtio_transitional(VirtIODevice *vdev)
 /*
  * Whether @vdev may keep a legacy interface although its user required
  * ACCESS_PLATFORM (iommu_platform=on, libvirt's <driver iommu='on'/>):
- * from pseries-10.1, legacy drivers then get direct DMA, as they do when
- * the device offers the feature by default.  Never in a secure guest, and
- * not on older machine types, which keep upstream's refusal.
+ * legacy drivers then get direct DMA, as they do when the device offers
+ * the feature by default.  Never in a secure guest, and not on machine
+ * types that predate the default, which keep upstream's refusal.
  */
 static bool spapr_virtio_legacy_direct(VirtioDMAPolicy *policy,
                                        VirtIODevice *vdev)
 {
-    return !MACHINE(policy)->cgs && !spapr_virtio_pre_10_1(policy) &&
+    return !MACHINE(policy)->cgs && !spapr_virtio_pre_default(policy) &&
            virtio_access_platform_required(vdev) &&
            spapr_virtio_transitional(vdev);
 }
@@ -157,10 +157,10 @@ static bool spapr_virtio_check_uv(VirtIODevice *vdev, Error **errp)
 
 /*
  * Refuse what the guest could not use, with the reason, rather than let
- * its driver fail later.  From pseries-10.1 a device a secure guest cannot
- * use is an error; older machine types, which QEMU 10.0 started with such
- * devices, get a warning, so that their command lines and migration
- * streams keep working.
+ * its driver fail later.  A device a secure guest cannot use is an error,
+ * except on machine types that predate the default, which upstream QEMU
+ * started with such devices: a warning there, so that their command lines
+ * and migration streams keep working.
  */
 static bool spapr_virtio_check_device(VirtioDMAPolicy *policy,
                                       VirtIODevice *vdev, bool modern,
@@ -176,7 +176,7 @@ static bool spapr_virtio_check_device(VirtioDMAPolicy *policy,
         return false;
     }
     if (ms->cgs && !spapr_virtio_check_secure(vdev, legacy, &err)) {
-        if (!spapr_virtio_pre_10_1(policy)) {
+        if (!spapr_virtio_pre_default(policy)) {
             error_propagate(errp, err);
             return false;
         }

@@ -36,6 +36,22 @@ GUEST_IP = '10.0.2.15'  # slirp defaults
 HOST_IP = '10.0.2.2'
 
 
+def pseries_machines(qemu_bin):
+    """(default, pre_default): the machine type 'pseries' stands for,
+    which offers VIRTIO_F_ACCESS_PLATFORM by default (the series adds it:
+    pseries-10.1 on QEMU 10.0, pseries-11.0 on 10.2), and the newest one
+    before it, which keeps upstream's behaviour"""
+    out = subprocess.run([qemu_bin, '-M', 'help'], check=True,
+                         capture_output=True, text=True).stdout
+    default = re.search(r'^pseries +.*\(alias of (pseries-[0-9.]+)\)', out,
+                        re.M).group(1)
+    versions = sorted((tuple(map(int, v.split('.'))), f'pseries-{v}')
+                      for v in re.findall(r'^pseries-([0-9]+\.[0-9]+) ',
+                                          out, re.M))
+    names = [name for _, name in versions]
+    return default, names[names.index(default) - 1]
+
+
 def make_slof_disk(test, path, kernel, initrd, cmdline, *options):
     """Write a disk image at @path that SLOF boots as it boots Debian.
 

@@ -8,7 +8,8 @@
 #  - default machine type: the modern driver accepts bit 33;
 #  - virtio_pci.force_legacy=1: the legacy driver cannot see bit 33 and
 #    the devices keep working without it;
-#  - pseries-10.0: bit 33 is not offered (behaviour before pseries-10.1).
+#  - the machine type before it: bit 33 is not offered (upstream's
+#    behaviour).
 #
 # The guest (kernel + busybox initramfs) comes from
 # build-aux/fetch-guest-assets; pass it in PSERIES_DMA_KERNEL and
@@ -20,7 +21,7 @@ import uuid
 
 from qemu_test import QemuSystemTest
 from pseries_guest import (PseriesGuestTest, VIRTIO_F_ACCESS_PLATFORM,
-                           VIRTIO_F_VERSION_1)
+                           VIRTIO_F_VERSION_1, pseries_machines)
 
 
 class PseriesAccessPlatform(PseriesGuestTest):
@@ -50,9 +51,9 @@ class PseriesAccessPlatform(PseriesGuestTest):
                              '0' if legacy else '1',
                              f'virtio-{name} ({driver}): VERSION_1 '
                              f'negotiation does not match legacy={legacy}')
-        # NOTE: with a QEMU *without* the pseries-10.1 patch set (stock
-        # QEMU 10.0) this assertion fails in test_default_machine: bit 33
-        # is never offered there.  It must pass with the patch set.
+        # NOTE: with a QEMU *without* the patch set (stock QEMU) this
+        # assertion fails in test_default_machine: bit 33 is never offered
+        # there.  It must pass with the patch set.
         got = {name: features[VIRTIO_F_ACCESS_PLATFORM]
                for name, (features, _) in devs.items()}
         want = {name: '1' if access_platform else '0' for name in devs}
@@ -65,7 +66,8 @@ class PseriesAccessPlatform(PseriesGuestTest):
     # --- the three boots ----------------------------------------------------
     # (no docstrings: 'unittest -v' would print them instead of the names)
 
-    # pseries (10.1+): bit 33 offered, and accepted by the modern driver
+    # pseries (the series' new machine type): bit 33 offered, and
+    # accepted by the modern driver
     def test_default_machine(self):
         self.run_checks('pseries', access_platform=True)
 
@@ -73,9 +75,10 @@ class PseriesAccessPlatform(PseriesGuestTest):
     def test_force_legacy(self):
         self.run_checks('pseries', 'virtio_pci.force_legacy=1', legacy=True)
 
-    # pseries-10.0 keeps the old behaviour: bit 33 not offered
-    def test_pseries_10_0(self):
-        self.run_checks('pseries-10.0')
+    # the machine type before it keeps the old behaviour: bit 33 not
+    # offered
+    def test_pre_default_machine(self):
+        self.run_checks(pseries_machines(self.qemu_bin)[1])
 
 
 if __name__ == '__main__':

@@ -6,9 +6,11 @@
 # tests check: feature bit 33 negotiated on every virtio device, and disk,
 # network, RNG (and virtio console) I/O.  Also:
 #
-#  - libvirt probes our QEMU without complaint and takes pseries-10.1 as
+#  - libvirt probes our QEMU without complaint and takes the series' new
+#    machine type (pseries-11.0 on QEMU 10.2, pseries-10.1 on 10.0) as
 #    the default machine;
-#  - the iommu='on' example fails on stock QEMU 10.0 and on pseries-10.0;
+#  - the iommu='on' example fails on stock QEMU 10.0 and on the machine
+#    type before the new one;
 #  - running default and secure guests survive virsh save / restore;
 #  - the secure example runs as a secure guest (svm = 1, query-pef);
 #  - bad configurations fail with a clear error through virsh start.
@@ -36,7 +38,7 @@ sys.path[:0] = [HERE, os.path.join(TOP, 'tests', 'functional')]
 from qemu_test import QemuSystemTest                       # noqa: E402
 from pseries_guest import (PseriesGuestTest, BOOT_TIMEOUT,  # noqa: E402
                            COMMAND_TIMEOUT, DISK_SIZE, READY,
-                           VIRTIO_F_ACCESS_PLATFORM)
+                           VIRTIO_F_ACCESS_PLATFORM, pseries_machines)
 from libvirtd import PrivateLibvirtd, VirshError            # noqa: E402
 from libvirt_domain import (LibvirtDomain, PtyConsole,      # noqa: E402
                             devices_on_command_line)
@@ -223,12 +225,13 @@ class PseriesLibvirt(PseriesGuestTest):
         caps = ET.fromstring(self.virsh(
             'domcapabilities', '--emulatorbin', self.qemu_bin,
             '--arch', 'ppc64', '--virttype', 'qemu'))
-        self.assertEqual(caps.findtext('machine'), 'pseries-10.1',
-                         'libvirt does not see pseries-10.1 as the default')
+        default = pseries_machines(self.qemu_bin)[0]
+        self.assertEqual(caps.findtext('machine'), default,
+                         f'libvirt does not see {default} as the default')
         caps = ET.fromstring(self.virsh(
             'domcapabilities', '--emulatorbin', self.qemu_bin,
             '--arch', 'ppc64', '--virttype', 'qemu', '--machine', 'pseries'))
-        self.assertEqual(caps.findtext('machine'), 'pseries-10.1')
+        self.assertEqual(caps.findtext('machine'), default)
         # libvirtd logs warnings and errors; those of the probe name the
         # binary or come from the capabilities code (virQEMUCaps*)
         with open(self.daemon.log) as f:
@@ -240,7 +243,8 @@ class PseriesLibvirt(PseriesGuestTest):
     def test_default(self):
         self.boot(self.example('pseries-default'))
         args = self.command_line()
-        self.assertIn('pseries-10.1', args[args.index('-machine') + 1])
+        self.assertIn(pseries_machines(self.qemu_bin)[0],
+                      args[args.index('-machine') + 1])
         self.assertNotIn('iommu_platform', ' '.join(args),
                          'the default example should not need '
                          'iommu_platform')
@@ -294,9 +298,9 @@ class PseriesLibvirt(PseriesGuestTest):
         self.start_failing(self.example('pseries-iommu', STOCK_QEMU),
                            UPSTREAM_ERROR)
 
-    def test_iommu_on_pseries_10_0(self):
+    def test_iommu_on_pre_default_machine(self):
         xml = self.example('pseries-iommu')
-        xml.find('os/type').set('machine', 'pseries-10.0')
+        xml.find('os/type').set('machine', pseries_machines(self.qemu_bin)[1])
         self.start_failing(xml, UPSTREAM_ERROR)
 
     def test_bad_legacy_only_iommu(self):

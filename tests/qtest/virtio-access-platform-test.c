@@ -336,9 +336,9 @@ static void test_offer_default(void)
     check_offer("pseries", NULL, NULL, true);
 }
 
-static void test_offer_pseries_10_0(void)
+static void test_offer_pre_default(void)
 {
-    check_offer("pseries-10.0", NULL, NULL, false);
+    check_offer(QSPAPR_MACHINE_PRE_DEFAULT, NULL, NULL, false);
 }
 
 static void test_offer_iommu_platform_off(void)
@@ -621,8 +621,8 @@ static void check_refused(const char *machine, const char *device,
  */
 static void test_refused_configs(void)
 {
-    /* Without the pseries-10.1 default, as in upstream QEMU */
-    check_refused("pseries-10.0", "iommu_platform=on",
+    /* Before the ACCESS_PLATFORM default, as in upstream QEMU */
+    check_refused(QSPAPR_MACHINE_PRE_DEFAULT, "iommu_platform=on",
                   "VIRTIO_F_IOMMU_PLATFORM was supported by neither legacy "
                   "nor transitional device");
     /* A legacy-only device cannot offer it on any machine */
@@ -666,8 +666,9 @@ static void test_refused_configs(void)
                   "secure guest cannot use");
     check_startup("pseries -global spapr-pci-host-bridge.virtio-access-"
                   "platform=off", "iommu_platform=on", 0, "");
-    /* Older machine types, which QEMU 10.0 started so, only warn */
-    check_startup("pseries-10.0,confidential-guest-support=pef0",
+    /* Older machine types, which upstream QEMU started so, only warn */
+    check_startup(QSPAPR_MACHINE_PRE_DEFAULT
+                  ",confidential-guest-support=pef0",
                   "iommu_platform=off", 0,
                   "warning: virtio device 'vblk' does not offer "
                   "VIRTIO_F_ACCESS_PLATFORM");
@@ -686,8 +687,8 @@ int main(int argc, char **argv)
 
     qtest_add_func("virtio-access-platform/offer/default",
                    test_offer_default);
-    qtest_add_func("virtio-access-platform/offer/pseries-10.0",
-                   test_offer_pseries_10_0);
+    qtest_add_func("virtio-access-platform/offer/pre-default",
+                   test_offer_pre_default);
     qtest_add_func("virtio-access-platform/offer/iommu_platform-off",
                    test_offer_iommu_platform_off);
     qtest_add_func("virtio-access-platform/offer/phb-off",

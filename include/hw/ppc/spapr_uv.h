@@ -9,10 +9,10 @@
 #ifndef HW_SPAPR_UV_H
 #define HW_SPAPR_UV_H
 
-#include "exec/memory.h"
+#include "system/memory.h"
 #include "qemu/thread.h"
 #include "target/ppc/cpu.h"
-#include "qapi/qapi-types-machine-target.h"
+#include "qapi/qapi-types-misc-ppc.h"
 
 typedef struct SpaprMachineState SpaprMachineState;
 

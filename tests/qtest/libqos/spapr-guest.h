@@ -20,6 +20,17 @@
 #include "../libqtest.h"
 #include "qobject/qdict.h"
 
+/*
+ * The machine types around the ACCESS_PLATFORM default: the series adds
+ * the next machine type of the QEMU release it applies to (pseries-10.1
+ * on 10.0, pseries-11.0 on 10.2), which offers it; the release's own
+ * newest one keeps upstream's behaviour.
+ */
+#define QSPAPR_STR_(x)          #x
+#define QSPAPR_STR(x)           QSPAPR_STR_(x)
+#define QSPAPR_MACHINE_PRE_DEFAULT \
+    "pseries-" QSPAPR_STR(QEMU_VERSION_MAJOR) "." QSPAPR_STR(QEMU_VERSION_MINOR)
+
 /* hcall return codes; what r3 holds, as a 64-bit register */
 #define H_SUCCESS               0
 #define H_BUSY                  1
