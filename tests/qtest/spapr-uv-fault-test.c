@@ -76,15 +76,6 @@ typedef struct Guest {
 
 static char *disk_path;
 
-static void fill(uint8_t *buf, size_t len, uint8_t seed)
-{
-    size_t i;
-
-    for (i = 0; i < len; i++) {
-        buf[i] = seed + i * 7 + (i >> 9);
-    }
-}
-
 /* --- the secret, and where it must not be ------------------------------ */
 
 static void secret_fill(uint8_t *buf, size_t len)
@@ -378,7 +369,7 @@ static void check_blk(Guest *g, uint64_t sector, uint8_t seed)
 {
     uint8_t data[8192], back[8192];
 
-    fill(data, sizeof(data), seed);
+    qvirtio_fill_pattern(data, sizeof(data), seed);
     g_assert_cmpint(blk_io(g, VIRTIO_BLK_T_OUT, sector, data, sizeof(data)),
                     ==, VIRTIO_BLK_S_OK);
     disk_pread(sector, back, sizeof(back));
@@ -396,7 +387,7 @@ static void check_net(Guest *g, uint8_t seed)
     uint32_t be = cpu_to_be32(sizeof(frame));
 
     peer_drain(g);
-    fill(frame, sizeof(frame), seed);
+    qvirtio_fill_pattern(frame, sizeof(frame), seed);
     g_assert_cmpint(qvirtio_net_tx(g->qts, g->net.vdev, g->alloc,
                                    g->net.vq[1], frame, sizeof(frame)), ==,
                     sizeof(frame));
@@ -408,7 +399,7 @@ static void check_net(Guest *g, uint8_t seed)
     g_assert_cmpmem(got, sizeof(got), frame, sizeof(frame));
     g_byte_array_append(g->peer_got, got, sizeof(got));
 
-    fill(frame, sizeof(frame), seed + 0x40);
+    qvirtio_fill_pattern(frame, sizeof(frame), seed + 0x40);
     be = cpu_to_be32(sizeof(frame));
     g_assert_cmpint(send(g->peer, &be, sizeof(be), 0), ==, sizeof(be));
     g_assert_cmpint(send(g->peer, frame, sizeof(frame), 0), ==,
@@ -457,7 +448,7 @@ static void test_blk_eio(void)
     g_assert(fd >= 0);
     g_assert_cmpint(write(fd, conf, strlen(conf)), ==, strlen(conf));
     close(fd);
-    fill(old, sizeof(old), 0x11);
+    qvirtio_fill_pattern(old, sizeof(old), 0x11);
     disk_pwrite(EIO_SECTOR, old, sizeof(old));
     drive = g_strdup_printf("file=blkdebug:%s:%s,format=raw,"
                             "rerror=report,werror=report",
@@ -465,7 +456,7 @@ static void test_blk_eio(void)
     g = guest_boot(drive, 0);
 
     /* read: the error, then the data */
-    fill(pattern, sizeof(pattern), 0xa5);
+    qvirtio_fill_pattern(pattern, sizeof(pattern), 0xa5);
     memcpy(buf, pattern, sizeof(buf));
     g_assert_cmpint(blk_io(g, VIRTIO_BLK_T_IN, EIO_SECTOR, buf, sizeof(buf)),
                     ==, VIRTIO_BLK_S_IOERR);
@@ -475,7 +466,7 @@ static void test_blk_eio(void)
     g_assert_cmpmem(buf, sizeof(buf), old, sizeof(old));
 
     /* write: the error and nothing written, then written */
-    fill(new, sizeof(new), 0x22);
+    qvirtio_fill_pattern(new, sizeof(new), 0x22);
     g_assert_cmpint(blk_io(g, VIRTIO_BLK_T_OUT, EIO_SECTOR, new, sizeof(new)),
                     ==, VIRTIO_BLK_S_IOERR);
     disk_pread(EIO_SECTOR, buf, sizeof(buf));
@@ -515,7 +506,7 @@ static void net_burst(Guest *g, QVirtioReq *r, uint8_t (*hdr)[12],
     int i;
 
     for (i = 0; i < n; i++) {
-        fill(frames[i], FRAME_LEN, seed + i);
+        qvirtio_fill_pattern(frames[i], FRAME_LEN, seed + i);
         net_submit(g, &r[i], hdr[i], segs[i], frames[i]);
     }
 }
@@ -748,7 +739,7 @@ static void test_unplug_shared(void)
     check_net(g, 0x41);
     blk_throttle(g, 1);
     for (i = 0; i < 2; i++) {
-        fill(data[i], sizeof(data[i]), 0x42 + i);
+        qvirtio_fill_pattern(data[i], sizeof(data[i]), 0x42 + i);
         blk_submit(g, &r[i], &req[i], VIRTIO_BLK_T_OUT, 200 + 8 * i,
                    data[i], sizeof(data[i]));
     }
@@ -810,12 +801,12 @@ static void test_reset_mid_io(void)
     check_blk(g, 8, 0x50);
     check_net(g, 0x51);
     blk_throttle(g, 1);
-    fill(data[0], sizeof(data[0]), 0x52);
+    qvirtio_fill_pattern(data[0], sizeof(data[0]), 0x52);
     blk_submit(g, &r[0], &req[0], VIRTIO_BLK_T_OUT, 300, data[0],
                sizeof(data[0]));
     blk_submit(g, &r[1], &req[1], VIRTIO_BLK_T_IN, 8, data[1],
                sizeof(data[1]));
-    fill(frame, sizeof(frame), 0x53);
+    qvirtio_fill_pattern(frame, sizeof(frame), 0x53);
     net_submit(g, &r[2], nhdr, nsegs, frame);
 
     qtest_qmp_assert_success(g->qts, "{ 'execute': 'system_reset' }");

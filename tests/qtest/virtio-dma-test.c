@@ -65,15 +65,6 @@ typedef struct Guest {
 
 static char *disk_path;
 
-static void fill(uint8_t *buf, size_t len, uint8_t seed)
-{
-    size_t i;
-
-    for (i = 0; i < len; i++) {
-        buf[i] = seed + i * 7 + (i >> 9);
-    }
-}
-
 static bool qemu_alive(QTestState *qts)
 {
     QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-status' }");
@@ -243,7 +234,7 @@ static void blk_roundtrip(Guest *g, uint64_t sector, uint32_t len,
     g_autofree uint8_t *data = g_malloc(len);
     g_autofree uint8_t *back = g_malloc0(len);
 
-    fill(data, len, seed);
+    qvirtio_fill_pattern(data, len, seed);
     g_assert_cmpint(blk_io(g, VIRTIO_BLK_T_OUT, sector, data, len, wseg,
                            indirect), ==, VIRTIO_BLK_S_OK);
     disk_read(sector, back, len);
@@ -284,7 +275,7 @@ static void check_net(Guest *g, uint8_t seed)
     uint32_t be = cpu_to_be32(sizeof(frame));
 
     /* transmit queue 1, to the peer */
-    fill(frame, sizeof(frame), seed);
+    qvirtio_fill_pattern(frame, sizeof(frame), seed);
     g_assert_cmpint(qvirtio_net_tx(g->qts, g->net.vdev, g->alloc,
                                    g->net.vq[1], frame, sizeof(frame)), ==,
                     sizeof(frame));
@@ -293,7 +284,7 @@ static void check_net(Guest *g, uint8_t seed)
     g_assert_cmpmem(got, sizeof(got), frame, sizeof(frame));
 
     /* receive queue 0, from the peer */
-    fill(frame, sizeof(frame), seed + 0x40);
+    qvirtio_fill_pattern(frame, sizeof(frame), seed + 0x40);
     g_assert_cmpint(send(g->peer, &be, sizeof(be), 0), ==, sizeof(be));
     g_assert_cmpint(send(g->peer, frame, sizeof(frame), 0), ==,
                     sizeof(frame));
@@ -386,7 +377,7 @@ static void test_iommu(void)
      * mapped: the device neither fills the buffer from the disk nor
      * copies it to the disk
      */
-    fill(pattern, sizeof(pattern), 0x5a);
+    qvirtio_fill_pattern(pattern, sizeof(pattern), 0x5a);
     gpa = guest_alloc(g->alloc, sizeof(pattern));
     qtest_memwrite(g->qts, gpa, pattern, sizeof(pattern));
     blk_io_at(g, VIRTIO_BLK_T_IN, 8, gpa);
@@ -399,14 +390,15 @@ static void test_iommu(void)
     blk_recover(g);
 
     /* a page that was mapped, and its bus address after unmap */
-    fill(pattern, sizeof(pattern), 0x99);
+    qvirtio_fill_pattern(pattern, sizeof(pattern), 0x99);
     gpa = guest_alloc(g->alloc, sizeof(page));
     qtest_memwrite(g->qts, gpa, pattern, sizeof(pattern));
     stale = qvirtio_dma_map(g->blk.vdev, gpa, sizeof(page),
                             QDMA_BIDIRECTIONAL);
     qvirtio_dma_unmap(g->blk.vdev, stale, sizeof(page), QDMA_BIDIRECTIONAL);
 
-    fill(page, sizeof(page), 0x21);     /* on disk at sector 300 */
+    /* On disk at sector 300 */
+    qvirtio_fill_pattern(page, sizeof(page), 0x21);
     g_assert_cmpint(blk_io(g, VIRTIO_BLK_T_OUT, 300, page, sizeof(page), 1,
                            false), ==, VIRTIO_BLK_S_OK);
     blk_io_at(g, VIRTIO_BLK_T_IN, 300, stale);
@@ -439,7 +431,7 @@ static void check_sync_for_cpu(Guest *g)
     uint64_t gpa = guest_alloc(g->alloc, sizeof(data));
     uint64_t bus;
 
-    fill(data, sizeof(data), 0x3c);
+    qvirtio_fill_pattern(data, sizeof(data), 0x3c);
     g_assert_cmpint(blk_io(g, VIRTIO_BLK_T_OUT, 400, data, sizeof(data), 1,
                            false), ==, VIRTIO_BLK_S_OK);
     qtest_memset(g->qts, gpa, 0, sizeof(data));
@@ -478,7 +470,7 @@ static void check_private_page(Guest *g)
     int64_t reads = qspapr_pef_stat(g->qts, "denied-reads");
     int64_t writes = qspapr_pef_stat(g->qts, "denied-writes");
 
-    fill(secret, sizeof(secret), 0x5e);
+    qvirtio_fill_pattern(secret, sizeof(secret), 0x5e);
     qtest_memwrite(g->qts, gpa, secret, sizeof(secret));
     g_assert_true(blk_io_at(g, VIRTIO_BLK_T_OUT, 420, bus));
     disk_read(420, buf, sizeof(buf));
@@ -559,7 +551,7 @@ static void check_refused(bool iommu)
     /* the rings stay in shared memory, so that the device can complain */
     g->blk.vdev->dma = g->net.vdev->dma = g->rng.vdev->dma = wrong;
 
-    fill(secret, sizeof(secret), 0x5e);
+    qvirtio_fill_pattern(secret, sizeof(secret), 0x5e);
     ret = blk_io(g, VIRTIO_BLK_T_OUT, 256, secret, sizeof(secret), 1, false);
     g_test_message("refused write: %d", ret);
     g_assert_cmpint(ret, !=, VIRTIO_BLK_S_OK);
@@ -573,7 +565,7 @@ static void check_refused(bool iommu)
     dev_stop(g, &g->blk);
     blk_start(g, true);
     g->blk.vdev->dma = wrong;
-    fill(pattern, sizeof(pattern), 0xa5);
+    qvirtio_fill_pattern(pattern, sizeof(pattern), 0xa5);
     memcpy(buf, pattern, sizeof(buf));
     ret = blk_io(g, VIRTIO_BLK_T_IN, 8, buf, sizeof(buf), 1, false);
     g_test_message("refused read: %d", ret);
@@ -750,7 +742,7 @@ static void bench_one(const BenchCase *c, uint32_t len, unsigned requests)
     }
     blk_start(g, c->accept);
     g_assert_cmpstr(qvirtio_dma_ops_name(g->blk.vdev), ==, c->ops);
-    fill(buf, len, 0x77);
+    qvirtio_fill_pattern(buf, len, 0x77);
     start = g_get_monotonic_time();
     for (n = 0; n < requests; n++) {
         uint32_t type = n & 1 ? VIRTIO_BLK_T_IN : VIRTIO_BLK_T_OUT;

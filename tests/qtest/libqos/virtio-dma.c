@@ -235,3 +235,12 @@ void qdma_platform_free(QDMAPlatform *p)
         p->destroy(p);
     }
 }
+
+void qvirtio_fill_pattern(uint8_t *buf, size_t len, uint8_t seed)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        buf[i] = seed + i * 7 + (i >> 9);
+    }
+}

@@ -210,4 +210,11 @@ QDMAPlatform *qdma_spapr_platform_new(QTestState *qts,
                                       QGuestAllocator *alloc);
 void qdma_platform_free(QDMAPlatform *p);
 
+/**
+ * qvirtio_fill_pattern:
+ * Fill @buf with test data that differs with @seed, at every offset and
+ * across 512-byte sectors.
+ */
+void qvirtio_fill_pattern(uint8_t *buf, size_t len, uint8_t seed);
+
 #endif
