@@ -63,10 +63,18 @@ bool spapr_uv_page_shared(SpaprUltravisor *uv, hwaddr gpa)
     return page < uv->nr_pages && test_bit(page, uv->shared);
 }
 
-/* Whether the guest shared every page of [@gpa, @gpa + @len), @len > 0 */
+/*
+ * Whether the guest shared every page of [@gpa, @gpa + @len): the bitmap
+ * only, for callers that checked the secure state themselves; the
+ * Ultravisor's own pages do not count
+ */
 bool spapr_uv_range_shared(SpaprUltravisor *uv, hwaddr gpa, hwaddr len)
 {
     uint64_t page, last = (gpa + len - 1) >> uv->page_shift;
+
+    if (!len || gpa + len < gpa) {
+        return false;
+    }
 
     for (page = gpa >> uv->page_shift; page <= last; page++) {
         if (page >= uv->nr_pages || !test_bit(page, uv->shared)) {

@@ -58,20 +58,24 @@ typedef enum {
 typedef struct SpaprUvRtasBuf {
     uint32_t token;
     int addr_arg;           /* args[] index of the buffer's address */
+    int addr_hi_arg;        /* ... of its high 32 bits, or -1 */
     int len_arg;            /* args[] index of its length, or -1 */
     SpaprUvRtasLen in, out;
 } SpaprUvRtasBuf;
 
 static const SpaprUvRtasBuf spapr_uv_rtas_bufs[] = {
-    { RTAS_CHECK_EXCEPTION, 4, 5, RTAS_LEN_NONE, RTAS_LEN_ARG },
-    { RTAS_EVENT_SCAN, 2, 3, RTAS_LEN_NONE, RTAS_LEN_ARG },
-    { RTAS_IBM_CONFIGURE_CONNECTOR, 0, -1,
+    { RTAS_CHECK_EXCEPTION, 4, -1, 5, RTAS_LEN_NONE, RTAS_LEN_ARG },
+    { RTAS_EVENT_SCAN, 2, -1, 3, RTAS_LEN_NONE, RTAS_LEN_ARG },
+    /* the work area is args[1]:args[0] (hw/ppc/spapr_drc.c) */
+    { RTAS_IBM_CONFIGURE_CONNECTOR, 0, 1, -1,
       RTAS_LEN_WORKAREA, RTAS_LEN_WORKAREA },
-    { RTAS_IBM_GET_SYSTEM_PARAMETER, 1, 2, RTAS_LEN_NONE, RTAS_LEN_SYSPARM },
-    { RTAS_IBM_SET_SYSTEM_PARAMETER, 1, -1, RTAS_LEN_SYSPARM, RTAS_LEN_NONE },
-    { RTAS_IBM_OS_TERM, 0, -1, RTAS_LEN_STRING, RTAS_LEN_NONE },
-    { RTAS_NVRAM_FETCH, 1, 2, RTAS_LEN_NONE, RTAS_LEN_RET1 },
-    { RTAS_NVRAM_STORE, 1, 2, RTAS_LEN_ARG, RTAS_LEN_NONE },
+    { RTAS_IBM_GET_SYSTEM_PARAMETER, 1, -1, 2,
+      RTAS_LEN_NONE, RTAS_LEN_SYSPARM },
+    { RTAS_IBM_SET_SYSTEM_PARAMETER, 1, -1, -1,
+      RTAS_LEN_SYSPARM, RTAS_LEN_NONE },
+    { RTAS_IBM_OS_TERM, 0, -1, -1, RTAS_LEN_STRING, RTAS_LEN_NONE },
+    { RTAS_NVRAM_FETCH, 1, -1, 2, RTAS_LEN_NONE, RTAS_LEN_RET1 },
+    { RTAS_NVRAM_STORE, 1, -1, 2, RTAS_LEN_ARG, RTAS_LEN_NONE },
 };
 
 /* One H_RTAS on its way through the bounce page */
@@ -169,17 +173,23 @@ static bool spapr_uv_rtas_bounce_in(SpaprUltravisor *uv,
     int i;
 
     if (buf && buf->addr_arg < (int)call->nargs &&
+        buf->addr_hi_arg < (int)call->nargs &&
         buf->len_arg < (int)call->nargs) {
         call->buf = buf;
         call->buf_gpa = call->args[buf->addr_arg];
         call->buf_max = buf->len_arg < 0 ? SPAPR_UV_BOUNCE_BUFLEN :
                         call->args[buf->len_arg];
-        in_len = call->buf_max > SPAPR_UV_BOUNCE_BUFLEN ? -1 :
-                 spapr_uv_rtas_in_len(uv, call, bbuf);
+        /*
+         * A buffer above 4 GiB is not bounced (the bounce page's address
+         * is 32-bit): not the bytes at its low word's address either
+         */
+        in_len = call->buf_max > SPAPR_UV_BOUNCE_BUFLEN ||
+                 (buf->addr_hi_arg >= 0 && call->args[buf->addr_hi_arg]) ?
+                 -1 : spapr_uv_rtas_in_len(uv, call, bbuf);
         if (in_len < 0 || in_len > SPAPR_UV_BOUNCE_BUFLEN) {
             qemu_log_mask(LOG_GUEST_ERROR, "spapr-uv: H_RTAS token 0x%x: "
                           "buffer at 0x%" HWADDR_PRIx " not bounced (too "
-                          "large or unreadable)\n", call->token,
+                          "large, above 4 GiB or unreadable)\n", call->token,
                           call->buf_gpa);
             memset(bbuf, 0, SPAPR_UV_BOUNCE_BUFLEN);
             call->buf = NULL;

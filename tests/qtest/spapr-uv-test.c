@@ -297,6 +297,7 @@ static void test_x_gate_off(void)
 #define RTAS_IBM_GET_SYSTEM_PARAMETER 0x2008
 #define RTAS_IBM_SET_SYSTEM_PARAMETER 0x2009
 #define RTAS_IBM_OS_TERM            0x201F
+#define RTAS_IBM_CONFIGURE_CONNECTOR 0x201E
 #define RTAS_NVRAM_FETCH            0x2012
 #define RTAS_NVRAM_STORE            0x2013
 #define RTAS_SYSPARM_SPLPAR_CHARACTERISTICS 20
@@ -1088,6 +1089,50 @@ static void test_debug_readers_debug_on(void)
     check_debug_readers(true);
 }
 
+/*
+ * ibm,configure-connector takes its work area as two words, high and
+ * low.  A work area above 4 GiB cannot be bounced (RTAS gets 32-bit
+ * addresses for the bounce page): the Ultravisor must not copy the 4 KiB
+ * at the low word's address, which the guest did not pass, to the page
+ * the hypervisor reads.  The trace says how much was bounced.
+ */
+static void test_rtas_bounce_64bit(void)
+{
+    g_autofree char *log_path = NULL;
+    g_autofree char *args = NULL;
+    g_autofree char *log = NULL;
+    uint64_t args_gpa = 0x300 * PAGE_SIZE, wa = 0x301 * PAGE_SIZE;
+    uint64_t hargs[] = { args_gpa };
+    uint32_t cc[] = { wa, 0 };
+    QTestState *qts;
+    int fd;
+
+    fd = g_file_open_tmp("spapr-uv-trace-XXXXXX", &log_path, NULL);
+    g_assert(fd >= 0);
+    close(fd);
+    args = g_strdup_printf("-d trace:spapr_uv_rtas -D %s", log_path);
+    qts = secure_guest_with(args);
+
+    qtest_memset(qts, wa, 0x5a, 4 * KiB);
+    rtas_args(qts, args_gpa, RTAS_IBM_CONFIGURE_CONNECTOR, 2, 1, cc);
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_RTAS, 1, hargs, NULL),
+                    ==, H_SUCCESS);
+    cc[1] = 1;
+    rtas_args(qts, args_gpa, RTAS_IBM_CONFIGURE_CONNECTOR, 2, 1, cc);
+    g_assert_cmphex(qtest_spapr_hcall(qts, H_RTAS, 1, hargs, NULL),
+                    ==, H_SUCCESS);
+    assert_bounce_clear(qts);
+    qtest_quit(qts);
+
+    g_assert_true(g_file_get_contents(log_path, &log, NULL, NULL));
+    /* The low work area is bounced; the one above 4 GiB is not */
+    g_assert_nonnull(strstr(log, "token 0x201e nargs 2 nret 1 bounced "
+                            "buffer 4096 bytes"));
+    g_assert_nonnull(strstr(log, "token 0x201e nargs 2 nret 1 bounced "
+                            "buffer 0 bytes"));
+    unlink(log_path);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1103,6 +1148,7 @@ int main(int argc, char **argv)
     qtest_add_func("spapr-uv/stop-on-violation", test_stop_on_violation);
     qtest_add_func("spapr-uv/x-gate-off", test_x_gate_off);
     qtest_add_func("spapr-uv/rtas-bounce-exact", test_rtas_bounce_exact);
+    qtest_add_func("spapr-uv/rtas-bounce-64bit", test_rtas_bounce_64bit);
     qtest_add_func("spapr-uv/nvram-zero-length", test_nvram_zero_length);
     qtest_add_func("spapr-uv/reset", test_reset);
     qtest_add_func("spapr-uv/reset-scrubs-private",
