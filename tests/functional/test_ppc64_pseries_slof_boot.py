@@ -226,6 +226,26 @@ class PseriesSlofBoot(QemuSystemTest):
         self._waiting_for = f'{pattern} on {where}'
         wait_for_console_pattern(self, pattern, failure, vm=console)
 
+    def drain_vm_console(self):
+        """Keep reading the spapr-vty once the test waits elsewhere
+
+        The spapr-vty writes with qemu_chr_fe_write_all(), holding the
+        BQL: if nobody reads its socket and the guest keeps printing
+        there (hvc0 stays a console next to console=hvc1), the vCPU and
+        the main loop stop once the socket buffer is full.
+        """
+        sock = self.vm.console_socket
+
+        def drain():
+            while True:
+                try:
+                    if not sock.recv(65536):
+                        return
+                except OSError:
+                    return
+
+        threading.Thread(target=drain, daemon=True).start()
+
     def run_in_guest(self, command, expect, console=None):
         """Type @command on a guest shell and wait for @expect"""
         sock = (console or self.vm).console_socket
@@ -279,6 +299,7 @@ class PseriesSlofBoot(QemuSystemTest):
                               virtconsole=True)
         self.wait_slof_grub()
         self.wait('console [hvc1] enabled', self.PANIC)
+        self.drain_vm_console()
         # Boot messages printed after the switch, then init's
         self.wait('Run /init as init process', self.PANIC, vc)
         self.wait(self.READY, self.PANIC, vc)
