@@ -222,10 +222,11 @@ static MemTxResult spapr_uv_refused_write(void *opaque, hwaddr addr,
     return MEMTX_ACCESS_ERROR;
 }
 
+/* No data moves either way: any byte order reads as zeros */
 static const MemoryRegionOps spapr_uv_refused_ops = {
     .read_with_attrs = spapr_uv_refused_read,
     .write_with_attrs = spapr_uv_refused_write,
-    .endianness = DEVICE_NATIVE_ENDIAN,
+    .endianness = DEVICE_BIG_ENDIAN,
     .valid = {
         .min_access_size = 1,
         .max_access_size = 8,
